@@ -1,0 +1,6 @@
+//go:build !race
+
+package parsers
+
+// raceEnabled is set under -race, whose instrumentation adds allocations.
+const raceEnabled = false
