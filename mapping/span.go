@@ -1,0 +1,54 @@
+package mapping
+
+import (
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Span is the record one log line becomes: everything an exporter needs to
+// send it as an OpenTelemetry span, with times and ids already decided.
+//
+// It holds OpenTelemetry's own value types (ids, kinds, attributes, status
+// codes) so that the exporter converts nothing, but it is a plain value: no
+// SDK object, no I/O, so mapping stays a pure function of the line.
+type Span struct {
+	// Rule is the name of the rule that matched the line.
+	Rule string
+	// Service is the resource's service.name for this span.
+	Service string
+
+	// TraceID and SpanID are this span's ids. They are derived from the rule
+	// and the line's bytes, so importing a line twice gives the same ids.
+	TraceID trace.TraceID
+	SpanID  trace.SpanID
+	// Parent is the caller's span id found in the line's trace context; it
+	// is invalid (all zero) for a root span.
+	Parent trace.SpanID
+	// Flags are the trace flags the span is exported with.
+	Flags trace.TraceFlags
+	// TraceState is the W3C tracestate logged with the parent, if any.
+	TraceState string
+
+	Name  string
+	Kind  trace.SpanKind
+	Start time.Time
+	End   time.Time
+
+	Attributes []attribute.KeyValue
+	Events     []Event
+
+	Status        codes.Code
+	StatusMessage string
+}
+
+// Event is a point in the span's life, such as the end of a proxy phase.
+type Event struct {
+	Name string
+	Time time.Time
+}
+
+// HasParent reports whether the span continues a trace found in the line.
+func (s *Span) HasParent() bool { return s.Parent.IsValid() }

@@ -1,0 +1,151 @@
+package mapping
+
+import "time"
+
+// Spec says how one rule turns a parsed line into a Span. It is a plain value,
+// built by the config package from rules.yaml, so that mapping knows nothing of
+// YAML. Field names refer to the rule's parser fields; New resolves them to
+// indices once, and reports any name the parser does not have.
+type Spec struct {
+	// Rule is the rule's name: it seeds the deterministic ids and is copied
+	// into Span.Rule.
+	Rule string
+	// Service is the resource's service.name (already resolved by config).
+	Service string
+
+	// Start says where the span's start time comes from.
+	Start TimeSpec
+	// End says where the end comes from: a duration added to Start, or a
+	// timestamp of its own. A zero End gives a span that ends when it starts.
+	End EndSpec
+
+	// Name is a template for the span name: literal text with {field} and
+	// {field|default} references, e.g. "{http_method|HTTP} {backend}". A
+	// reference to a field that is absent yields the default (or nothing).
+	Name string
+	// Kind is the span kind: "server" (default), "client", "internal",
+	// "producer" or "consumer".
+	Kind string
+
+	// Attributes are set in order; several entries may give the same name,
+	// the first that yields a value wins.
+	Attributes []AttributeSpec
+	// Events are phases laid end to end from Start: event i is at
+	// Start + the sum of the durations of events 0..i. A phase whose
+	// duration is absent or negative (HAProxy's -1) is absent, and so are
+	// all phases after it.
+	Events []EventSpec
+	// EventUnit is the unit of the events' durations (default milliseconds).
+	EventUnit time.Duration
+
+	// Status lists error conditions; the first that holds sets the span's
+	// status to Error with its error.type. None holds: status stays unset.
+	Status []StatusSpec
+
+	// Captures describe blocks of captured headers ({a|b|c} in HAProxy).
+	Captures []CaptureSpec
+
+	// TraceContext says where to look for the caller's traceparent.
+	TraceContext TraceContextSpec
+
+	// Absent lists field values that mean "no value" (HAProxy logs "-"). A
+	// field with such a value is treated like a field that is not there.
+	// Nil means the default, {"-"}; the empty string is always absent.
+	Absent []string
+}
+
+// TimeSpec reads a point in time from a field.
+type TimeSpec struct {
+	Field string
+	// Layout is a Go time layout (e.g. "02/Jan/2006:15:04:05.000"). Go
+	// accepts a fractional second after the seconds even when the layout has
+	// none, so lines with and without milliseconds both parse.
+	Layout string
+	// Epoch, instead of Layout, reads the field as a number of seconds,
+	// milliseconds, microseconds or nanoseconds since 1970 ("s", "ms", "us",
+	// "ns"); a fraction is allowed for "s" and "ms".
+	Epoch string
+	// Location is the zone of timestamps that carry none (nil: time.Local).
+	Location *time.Location
+}
+
+// EndSpec says when the span ends.
+type EndSpec struct {
+	// Duration is a field holding the span's length in Unit, added to the
+	// start. A leading '+' (HAProxy's logasap) marks a lower bound: the
+	// span ends there and LowerBoundAttribute is set to true.
+	Duration string
+	Unit     time.Duration
+	// LowerBoundAttribute names the bool attribute set when the duration is
+	// only a lower bound, e.g. "haproxy.logasap".
+	LowerBoundAttribute string
+	// Time, instead of Duration, reads the end from a timestamp field.
+	Time *TimeSpec
+}
+
+// AttributeSpec makes one span attribute.
+type AttributeSpec struct {
+	// Name is the attribute key, e.g. "http.response.status_code".
+	Name string
+	// Field is the parser field the value comes from. Empty with Value set:
+	// a constant.
+	Field string
+	// Type is "string" (default), "int", "float" or "bool". A value that
+	// does not convert is left out (and counted, see Outcome).
+	Type string
+	// Value is a constant value (converted to Type). With Field also set,
+	// the constant is used only when that field is present: a way to say
+	// "url.scheme is https when the frontend name ends in ~".
+	Value string
+	// Absent lists more values that mean "no value" for this attribute
+	// only, on top of Spec.Absent: HAProxy logs status -1 when it sent no
+	// response, which is no status code, while a -1 timer is worth keeping.
+	Absent []string
+}
+
+// EventSpec is one phase: a named event after a duration field.
+type EventSpec struct {
+	Name     string
+	Duration string
+}
+
+// StatusSpec is one error condition.
+type StatusSpec struct {
+	// Field is the field tested.
+	Field string
+	// Match is a Go regular expression the field's value must match.
+	Match string
+	// Min and Max, when Max > 0, test the field as an integer in [Min, Max].
+	Min, Max int64
+	// ErrorType is a template (as Spec.Name) for the error.type attribute.
+	ErrorType string
+	// Message is a template for the status description (optional).
+	Message string
+}
+
+// CaptureSpec is a block of captured header values separated by '|', in the
+// order the proxy declared them. HAProxy escapes '|', '{', '}', '"' and '#'
+// in values as #XX; they are unescaped.
+type CaptureSpec struct {
+	Field string
+	// Names are the header names in declaration order. A value becomes the
+	// attribute Prefix+name (e.g. http.request.header.host); a value without
+	// a name becomes Prefix+"<position>".
+	Names []string
+	// Prefix is "http.request.header." or "http.response.header.".
+	Prefix string
+}
+
+// TraceContextSpec says where the caller's trace context is logged.
+type TraceContextSpec struct {
+	// Fields are searched in order for a W3C traceparent, inside their
+	// values (a traceparent within a captured-header block is found). Nil
+	// means every field of the line, in parser order.
+	Fields []string
+	// TraceState is a field holding the W3C tracestate, if logged. A
+	// capture named "tracestate" is used too.
+	TraceState string
+	// KeepUnsampled makes a span even when the parent's sampled flag is
+	// off. By default such a line yields no span (Outcome.Unsampled).
+	KeepUnsampled bool
+}

@@ -1,0 +1,74 @@
+package mapping
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestParseInt(t *testing.T) {
+	tests := []struct {
+		in string
+		n  int64
+		ok bool
+	}{
+		{"243", 243, true}, {"+243", 243, true}, {"-1", -1, true}, {"0", 0, true},
+		{"9223372036854775807", math.MaxInt64, true}, {"-9223372036854775808", math.MinInt64, true},
+		{"9223372036854775808", 0, false}, {"-9223372036854775809", 0, false}, {"99999999999999999999", 0, false},
+		{"", 0, false}, {"+", 0, false}, {"-", 0, false}, {"1.0", 0, false}, {" 1", 0, false}, {"0x10", 0, false}, {"--1", 0, false},
+	}
+	for _, tt := range tests {
+		n, ok := parseInt([]byte(tt.in))
+		if n != tt.n || ok != tt.ok {
+			t.Errorf("parseInt(%q) = %d %v, want %d %v", tt.in, n, ok, tt.n, tt.ok)
+		}
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		unit time.Duration
+		want durationValue
+		ok   bool
+	}{
+		{"109", time.Millisecond, durationValue{d: 109 * time.Millisecond}, true},
+		{"+30", time.Millisecond, durationValue{d: 30 * time.Millisecond, lowerBound: true}, true},
+		{"-1", time.Millisecond, durationValue{d: -time.Millisecond, negative: true}, true},
+		{"0.5", time.Second, durationValue{d: 500 * time.Millisecond}, true},
+		{"1.25", time.Millisecond, durationValue{d: 1250 * time.Microsecond}, true},
+		{"99999999999999", time.Millisecond, durationValue{}, false},
+		{"", time.Millisecond, durationValue{}, false},
+		{"1.", time.Millisecond, durationValue{}, false},
+		{"1e3", time.Millisecond, durationValue{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseDuration([]byte(tt.in), tt.unit)
+		if ok != tt.ok || ok && got != tt.want {
+			t.Errorf("parseDuration(%q, %s) = %+v %v, want %+v %v", tt.in, tt.unit, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestParseFloatAndBool(t *testing.T) {
+	for in, want := range map[string]float64{"1.5": 1.5, "+2": 2, "-0.25": -0.25, "1e3": 1000} {
+		if f, ok := parseFloat([]byte(in)); !ok || f != want {
+			t.Errorf("parseFloat(%q) = %v %v", in, f, ok)
+		}
+	}
+	for _, in := range []string{"", "NaN", "inf", "1,5", "x"} {
+		if f, ok := parseFloat([]byte(in)); ok {
+			t.Errorf("parseFloat(%q) = %v", in, f)
+		}
+	}
+	for in, want := range map[string]bool{"true": true, "TRUE": true, "1": true, "false": false, "False": false, "0": false} {
+		if b, ok := parseBool([]byte(in)); !ok || b != want {
+			t.Errorf("parseBool(%q) = %v %v", in, b, ok)
+		}
+	}
+	for _, in := range []string{"", "yes", "t", "2", "truee"} {
+		if _, ok := parseBool([]byte(in)); ok {
+			t.Errorf("parseBool(%q) accepted", in)
+		}
+	}
+}
