@@ -1,0 +1,286 @@
+package emit
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/logspan/logspan/mapping"
+)
+
+// ErrClosed is returned by Add after Close: the batcher no longer accepts
+// spans, and one added now would never be reported.
+var ErrClosed = errors.New("emit: batcher is closed")
+
+// Batcher groups spans into batches for a Sender, so that each export
+// request carries many spans, while bounding memory and reporting every
+// batch's fate to the caller.
+//
+// A batch is sent when it holds cfg.BatchSize spans, when its first span has
+// waited cfg.FlushInterval, or on Flush. Up to cfg.MaxInFlight batches exist
+// at once, counting the one being filled; while that many are outstanding,
+// Add blocks. That blocking is logspan's backpressure: a reader that cannot
+// add stops reading, instead of the exporter queueing without limit or
+// dropping spans as the SDK's BatchSpanProcessor does.
+//
+// done is called exactly once per batch, with the tags of its spans in the
+// order they were added and the Send result. Calls come from the batcher's
+// goroutines, one at a time (never concurrently), but batches may complete
+// out of order: a batch retried for a minute finishes after later ones that
+// went straight through. A caller tracking read positions must therefore
+// advance a checkpoint only past positions whose every earlier batch is
+// done. done runs while its batch still counts as outstanding, so it must
+// not wait on Add.
+type Batcher[T any] struct {
+	sender   Sender
+	size     int
+	interval time.Duration
+	done     func(tags []T, r Result)
+	after    func(time.Duration) (<-chan time.Time, func())
+
+	in      chan item[T]
+	flushq  chan chan []chan struct{}
+	slots   chan struct{} // one token per outstanding batch
+	closed  chan struct{} // closed when Close starts: Add refuses
+	stop    chan struct{} // closed to end the run loop
+	stopped chan struct{} // closed when the run loop has ended
+
+	// sendCtx is what batches are sent with; Close cancels it when its own
+	// context ends first, so that batches still retrying give up and report.
+	sendCtx context.Context
+	cancel  context.CancelFunc
+	sending sync.WaitGroup
+
+	doneMu sync.Mutex // serializes done calls
+
+	mu       sync.Mutex
+	seq      uint64
+	inflight map[uint64]chan struct{} // closed after the batch's done call
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// item is one added span with the caller's tag.
+type item[T any] struct {
+	span mapping.Span
+	tag  T
+}
+
+// NewBatcher starts a Batcher sending to s with cfg's BatchSize,
+// FlushInterval and MaxInFlight (defaults for zero values). done may be nil
+// when the caller does not track outcomes. Close it to stop its goroutine.
+func NewBatcher[T any](s Sender, cfg Config, done func(tags []T, r Result)) *Batcher[T] {
+	return newBatcher(s, cfg, done, realTimer)
+}
+
+// newBatcher is NewBatcher with the flush timer injected, so tests decide
+// when a batch "has waited long enough" instead of sleeping.
+func newBatcher[T any](s Sender, cfg Config, done func([]T, Result), after func(time.Duration) (<-chan time.Time, func())) *Batcher[T] {
+	cfg = cfg.withDefaults()
+	if done == nil {
+		done = func([]T, Result) {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &Batcher[T]{
+		sender:   s,
+		size:     cfg.BatchSize,
+		interval: cfg.FlushInterval,
+		done:     done,
+		after:    after,
+		in:       make(chan item[T]),
+		flushq:   make(chan chan []chan struct{}),
+		slots:    make(chan struct{}, cfg.MaxInFlight),
+		closed:   make(chan struct{}),
+		stop:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+		sendCtx:  ctx,
+		cancel:   cancel,
+		inflight: make(map[uint64]chan struct{}),
+	}
+	go b.run()
+	return b
+}
+
+func realTimer(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(d)
+	return t.C, func() { t.Stop() }
+}
+
+// Add queues a copy of span (attributes and events included, so the caller
+// may reuse its Span and slices at once) with the caller's tag, which comes
+// back in done. It blocks while MaxInFlight batches are outstanding and
+// returns ctx.Err() if ctx ends first, or ErrClosed after Close; in both
+// cases the span was not added.
+func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
+	select {
+	case <-b.closed:
+		return ErrClosed
+	default:
+	}
+	it := item[T]{span: *span, tag: tag}
+	it.span.Attributes = slices.Clone(span.Attributes)
+	it.span.Events = slices.Clone(span.Events)
+	select {
+	case b.in <- it:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.closed:
+		return ErrClosed
+	}
+}
+
+// Flush sends the partial batch now and waits until done has been called
+// for every batch that existed when Flush was called (spans added
+// concurrently with Flush may or may not be included). Use it before
+// committing a checkpoint or exiting. It returns ctx.Err() if ctx ends
+// first; the batches are still sent and reported.
+func (b *Batcher[T]) Flush(ctx context.Context) error {
+	var waits []chan struct{}
+	reply := make(chan []chan struct{}, 1)
+	select {
+	case b.flushq <- reply:
+		waits = <-reply // the run loop answers at once
+	case <-b.stopped:
+		waits = b.outstanding()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Close stops accepting spans, flushes, and ends the batcher's goroutines
+// once every batch is reported. If ctx ends first, batches still being
+// retried are abandoned: their Sends are cancelled and they are reported
+// (as failed) before Close returns ctx.Err(). Later calls return the first
+// call's result.
+func (b *Batcher[T]) Close(ctx context.Context) error {
+	b.closeOnce.Do(func() {
+		close(b.closed)
+		err := b.Flush(ctx)
+		close(b.stop)
+		<-b.stopped
+		all := make(chan struct{})
+		go func() { b.sending.Wait(); close(all) }()
+		select {
+		case <-all:
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+			}
+		}
+		b.cancel()
+		<-all
+		b.closeErr = err
+	})
+	return b.closeErr
+}
+
+// run owns the batch being filled. It holds a slot token before it accepts
+// the first span of a batch, so the batch being filled counts against
+// MaxInFlight; while it waits for a token it does not receive, and Add
+// blocks.
+func (b *Batcher[T]) run() {
+	defer close(b.stopped)
+	var (
+		spans    []mapping.Span
+		tags     []T
+		haveSlot bool
+		timeout  <-chan time.Time
+		stopTime func()
+	)
+	dispatch := func() {
+		if stopTime != nil {
+			stopTime()
+		}
+		timeout, stopTime = nil, nil
+		b.launch(spans, tags)
+		spans, tags, haveSlot = nil, nil, false
+	}
+	for {
+		if !haveSlot {
+			select {
+			case b.slots <- struct{}{}:
+				haveSlot = true
+			case reply := <-b.flushq:
+				reply <- b.outstanding()
+			case <-b.stop:
+				return
+			}
+			continue
+		}
+		select {
+		case it := <-b.in:
+			if len(spans) == 0 {
+				spans = make([]mapping.Span, 0, b.size)
+				tags = make([]T, 0, b.size)
+				timeout, stopTime = b.after(b.interval)
+			}
+			spans = append(spans, it.span)
+			tags = append(tags, it.tag)
+			if len(spans) >= b.size {
+				dispatch()
+			}
+		case <-timeout:
+			stopTime = nil
+			dispatch()
+		case reply := <-b.flushq:
+			if len(spans) > 0 {
+				dispatch()
+			}
+			reply <- b.outstanding()
+		case <-b.stop:
+			if len(spans) > 0 {
+				dispatch()
+			} else {
+				<-b.slots
+			}
+			return
+		}
+	}
+}
+
+// launch sends one batch on its own goroutine, which reports it and then
+// gives back the batch's slot token.
+func (b *Batcher[T]) launch(spans []mapping.Span, tags []T) {
+	finished := make(chan struct{})
+	b.mu.Lock()
+	b.seq++
+	id := b.seq
+	b.inflight[id] = finished
+	b.mu.Unlock()
+	b.sending.Add(1)
+	go func() {
+		defer b.sending.Done()
+		r := b.sender.Send(b.sendCtx, spans)
+		b.doneMu.Lock()
+		b.done(tags, r)
+		b.doneMu.Unlock()
+		b.mu.Lock()
+		delete(b.inflight, id)
+		b.mu.Unlock()
+		close(finished)
+		<-b.slots
+	}()
+}
+
+// outstanding returns the completion channels of the batches in flight.
+func (b *Batcher[T]) outstanding() []chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]chan struct{}, 0, len(b.inflight))
+	for _, ch := range b.inflight {
+		out = append(out, ch)
+	}
+	return out
+}

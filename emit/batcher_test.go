@@ -1,0 +1,318 @@
+package emit
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/logspan/logspan/internal/otlptest"
+	"github.com/logspan/logspan/mapping"
+)
+
+// countingSender succeeds at once and remembers batch sizes.
+type countingSender struct {
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (s *countingSender) Send(_ context.Context, spans []mapping.Span) Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sizes = append(s.sizes, len(spans))
+	return Result{Exported: len(spans), Attempts: 1}
+}
+
+// blockingSender announces each Send on started and returns when told to
+// on release, or with the spans failed when ctx ends.
+type blockingSender struct {
+	started chan int
+	release chan struct{}
+}
+
+func (s *blockingSender) Send(ctx context.Context, spans []mapping.Span) Result {
+	s.started <- len(spans)
+	select {
+	case <-s.release:
+		return Result{Exported: len(spans), Attempts: 1}
+	case <-ctx.Done():
+		return Result{Failed: len(spans), Attempts: 1, Err: ctx.Err()}
+	}
+}
+
+// doneLog collects done calls and signals each on calls.
+type doneLog struct {
+	mu      sync.Mutex
+	batches [][]int
+	results []Result
+	calls   chan struct{}
+}
+
+func newDoneLog() *doneLog { return &doneLog{calls: make(chan struct{}, 1000)} }
+
+func (d *doneLog) done(tags []int, r Result) {
+	d.mu.Lock()
+	d.batches = append(d.batches, append([]int(nil), tags...))
+	d.results = append(d.results, r)
+	d.mu.Unlock()
+	d.calls <- struct{}{}
+}
+
+func (d *doneLog) wait(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		select {
+		case <-d.calls:
+		case <-time.After(waitLong):
+			t.Fatalf("done not called %d times", n)
+		}
+	}
+}
+
+// manualTimer is an injected flush timer that fires only when the test
+// says so.
+type manualTimer struct {
+	mu    sync.Mutex
+	fires chan time.Time
+	armed int
+}
+
+func (m *manualTimer) after(time.Duration) (<-chan time.Time, func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.armed++
+	return m.fires, func() {}
+}
+
+func newManualTimer() *manualTimer { return &manualTimer{fires: make(chan time.Time)} }
+
+func TestBatcherSplitsIntoBatches(t *testing.T) {
+	s := &countingSender{}
+	log := newDoneLog()
+	b := newBatcher(s, Config{BatchSize: 500}, log.done, newManualTimer().after)
+	span := record(1)
+	for i := range 1300 {
+		span.Name = "reused" // the caller reuses its Span
+		if err := b.Add(context.Background(), &span, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(log.batches) != 3 {
+		t.Fatalf("%d batches", len(log.batches))
+	}
+	seen := map[int]bool{}
+	total := 0
+	for i, tags := range log.batches {
+		for j := 1; j < len(tags); j++ {
+			if tags[j] != tags[j-1]+1 {
+				t.Errorf("batch %d tags out of order: %v", i, tags)
+				break
+			}
+		}
+		for _, tg := range tags {
+			if seen[tg] {
+				t.Errorf("tag %d reported twice", tg)
+			}
+			seen[tg] = true
+		}
+		if log.results[i].Exported != len(tags) {
+			t.Errorf("batch %d: result %+v for %d tags", i, log.results[i], len(tags))
+		}
+		total += len(tags)
+	}
+	if total != 1300 || len(seen) != 1300 {
+		t.Errorf("reported %d tags, %d distinct", total, len(seen))
+	}
+	sizes := map[int]int{}
+	for _, n := range s.sizes {
+		sizes[n]++
+	}
+	if sizes[500] != 2 || sizes[300] != 1 {
+		t.Errorf("batch sizes %v", s.sizes)
+	}
+}
+
+func TestBatcherCopiesSpans(t *testing.T) {
+	var got []mapping.Span
+	s := senderFunc(func(_ context.Context, spans []mapping.Span) Result {
+		got = append(got, spans...)
+		return Result{Exported: len(spans)}
+	})
+	b := newBatcher[int](s, Config{}, nil, newManualTimer().after)
+	span := record(0)
+	if err := b.Add(context.Background(), &span, 0); err != nil {
+		t.Fatal(err)
+	}
+	span.Attributes[0].Value = span.Attributes[1].Value
+	span.Events[0].Name = "changed"
+	span.Name = "changed"
+	if err := b.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := record(0)
+	if got[0].Name != want.Name || got[0].Attributes[0] != want.Attributes[0] || got[0].Events[0] != want.Events[0] {
+		t.Errorf("batched span changed with the caller's: %+v", got[0])
+	}
+}
+
+type senderFunc func(context.Context, []mapping.Span) Result
+
+func (f senderFunc) Send(ctx context.Context, s []mapping.Span) Result { return f(ctx, s) }
+
+func TestBatcherFlushSendsPartialBatch(t *testing.T) {
+	log := newDoneLog()
+	b := newBatcher(&countingSender{}, Config{BatchSize: 500}, log.done, newManualTimer().after)
+	defer func() { _ = b.Close(context.Background()) }()
+	span := record(0)
+	for i := range 7 {
+		if err := b.Add(context.Background(), &span, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Flush returned, so done has been called: no waiting needed.
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if len(log.batches) != 1 || len(log.batches[0]) != 7 {
+		t.Fatalf("batches %v", log.batches)
+	}
+}
+
+func TestBatcherFlushInterval(t *testing.T) {
+	log := newDoneLog()
+	timer := newManualTimer()
+	b := newBatcher(&countingSender{}, Config{BatchSize: 500}, log.done, timer.after)
+	defer func() { _ = b.Close(context.Background()) }()
+	span := record(0)
+	for i := range 3 {
+		if err := b.Add(context.Background(), &span, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	timer.fires <- time.Time{} // the first span has waited FlushInterval
+	log.wait(t, 1)
+	log.mu.Lock()
+	if len(log.batches) != 1 || len(log.batches[0]) != 3 {
+		t.Errorf("batches %v", log.batches)
+	}
+	log.mu.Unlock()
+	timer.mu.Lock()
+	if timer.armed != 1 {
+		t.Errorf("timer armed %d times, want once per batch", timer.armed)
+	}
+	timer.mu.Unlock()
+}
+
+func TestBatcherBackpressure(t *testing.T) {
+	s := &blockingSender{started: make(chan int, 10), release: make(chan struct{})}
+	log := newDoneLog()
+	const inFlight = 2
+	b := newBatcher(s, Config{BatchSize: 1, MaxInFlight: inFlight}, log.done, newManualTimer().after)
+	defer func() { _ = b.Close(context.Background()) }()
+	span := record(0)
+	ctx := context.Background()
+
+	for i := range inFlight {
+		if err := b.Add(ctx, &span, i); err != nil {
+			t.Fatal(err)
+		}
+		<-s.started
+	}
+	// MaxInFlight batches are in Send: the next Add must wait for one.
+	added := make(chan error, 1)
+	go func() { added <- b.Add(ctx, &span, inFlight) }()
+	select {
+	case err := <-added:
+		t.Fatalf("Add returned (%v) while %d batches were outstanding", err, inFlight)
+	case <-s.started:
+		t.Fatal("a third batch was sent")
+	default:
+	}
+	s.release <- struct{}{} // one batch completes
+	if err := <-added; err != nil {
+		t.Fatal(err)
+	}
+	log.wait(t, 1)
+	<-s.started // the third batch now goes out
+
+	// Blocked again; cancelling the context unblocks Add without adding.
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { added <- b.Add(cctx, &span, 99) }()
+	cancel()
+	if err := <-added; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Add after cancel: %v", err)
+	}
+	s.release <- struct{}{}
+	s.release <- struct{}{}
+	if err := b.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	for _, tags := range log.batches {
+		if tags[0] == 99 {
+			t.Error("the cancelled Add's span was sent")
+		}
+	}
+	if len(log.batches) != 3 {
+		t.Errorf("batches %v", log.batches)
+	}
+}
+
+func TestBatcherCloseAbandonsRetriesWhenContextEnds(t *testing.T) {
+	s := &blockingSender{started: make(chan int, 10), release: make(chan struct{})}
+	log := newDoneLog()
+	b := newBatcher(s, Config{BatchSize: 2}, log.done, newManualTimer().after)
+	span := record(0)
+	for i := range 3 {
+		if err := b.Add(context.Background(), &span, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-s.started
+	ctx, cancel := context.WithCancel(context.Background())
+	closed := make(chan error, 1)
+	go func() { closed <- b.Close(ctx) }()
+	<-s.started // Close flushed the partial batch
+	cancel()
+	if err := <-closed; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close: %v", err)
+	}
+	if len(log.batches) != 2 || log.results[0].Failed+log.results[1].Failed != 3 {
+		t.Errorf("batches %v results %+v", log.batches, log.results)
+	}
+	if err := b.Add(context.Background(), &span, 9); !errors.Is(err, ErrClosed) {
+		t.Errorf("Add after Close: %v", err)
+	}
+}
+
+func TestBatcherWithExporter(t *testing.T) {
+	noOTLPEnv(t)
+	recv := otlptest.Start(t)
+	e, _ := newTestExporter(t, recv, nil)
+	var mu sync.Mutex
+	var exported int
+	b := NewBatcher(e, Config{BatchSize: 100}, func(tags []int, r Result) {
+		mu.Lock()
+		exported += r.Exported
+		mu.Unlock()
+	})
+	for i := range 1300 {
+		span := record(i)
+		if err := b.Add(context.Background(), &span, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if exported != 1300 || len(recv.Spans()) != 1300 || recv.Calls() != 13 {
+		t.Errorf("exported %d received %d in %d calls", exported, len(recv.Spans()), recv.Calls())
+	}
+}

@@ -1,0 +1,137 @@
+package emit
+
+import (
+	"context"
+	"encoding/hex"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/logspan/logspan/internal/otlptest"
+	"github.com/logspan/logspan/mapping"
+)
+
+const waitLong = 10 * time.Second
+
+// baseTime has nanoseconds so that truncation anywhere would show.
+var baseTime = time.Date(2024, 3, 9, 14, 7, 1, 123456789, time.UTC)
+
+// record returns a distinct span record; even i have a remote parent and
+// tracestate, odd i are roots.
+func record(i int) mapping.Span {
+	s := mapping.Span{
+		Rule:    "web",
+		Service: "haproxy-web",
+		Flags:   trace.FlagsSampled,
+		Name:    "GET /api/items",
+		Kind:    trace.SpanKindServer,
+		Start:   baseTime.Add(time.Duration(i) * time.Millisecond),
+		End:     baseTime.Add(time.Duration(i)*time.Millisecond + 42*time.Millisecond + 7),
+		Attributes: []attribute.KeyValue{
+			attribute.String("http.request.method", "GET"),
+			attribute.Int64("http.response.status_code", 503),
+			attribute.Float64("haproxy.tt_ratio", 0.25),
+			attribute.Bool("haproxy.retried", true),
+			attribute.Int("index", i),
+		},
+		Events: []mapping.Event{
+			{Name: "request.received", Time: baseTime.Add(time.Duration(i)*time.Millisecond + 3)},
+			{Name: "backend.connected", Time: baseTime.Add(time.Duration(i)*time.Millisecond + 5*time.Millisecond)},
+		},
+		Status:        codes.Error,
+		StatusMessage: "503 from backend",
+	}
+	s.TraceID[0], s.TraceID[15], s.TraceID[8] = 0xab, byte(i), byte(i>>8)
+	s.SpanID[0], s.SpanID[7], s.SpanID[6] = 0xcd, byte(i), byte(i>>8)
+	if i%2 == 0 {
+		s.Parent[0], s.Parent[7] = 0xef, byte(i)
+		s.TraceState = "vendor=abc,other=1"
+	}
+	return s
+}
+
+func records(n int) []mapping.Span {
+	out := make([]mapping.Span, n)
+	for i := range out {
+		out[i] = record(i)
+	}
+	return out
+}
+
+func hexOf(b []byte) string { return hex.EncodeToString(b) }
+
+// fakeClock replaces the Exporter's sleep and clock: sleeping advances the
+// clock at once and records the wait, so retry schedules are observable
+// without real waiting.
+type fakeClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	waits []time.Duration
+	hook  func(n int) // called with the number of waits so far, if set
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.waits = append(c.waits, d)
+	n := len(c.waits)
+	hook := c.hook
+	c.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
+	return ctx.Err()
+}
+
+func (c *fakeClock) recorded() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.waits...)
+}
+
+// noOTLPEnv clears the variables that would redirect or reconfigure the
+// exporter, so tests see only their own Config.
+func noOTLPEnv(t *testing.T) {
+	for _, v := range []string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
+		"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+		"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+		"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+		"OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME",
+	} {
+		t.Setenv(v, "")
+	}
+}
+
+// newTestExporter points an Exporter at recv with a fake clock.
+func newTestExporter(t *testing.T, recv *otlptest.Receiver, edit func(*Config)) (*Exporter, *fakeClock) {
+	t.Helper()
+	cfg := Config{
+		Endpoint: recv.Endpoint(),
+		HostName: "test-host",
+		Version:  "1.2.3",
+		Retry:    RetryConfig{Initial: 100 * time.Millisecond, Max: 2 * time.Second, MaxElapsed: time.Minute},
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	e, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
+	clk := &fakeClock{t: baseTime}
+	e.sleep, e.now = clk.sleep, clk.now
+	return e, clk
+}

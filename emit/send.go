@@ -1,0 +1,122 @@
+package emit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/logspan/logspan/mapping"
+)
+
+// Sender exports one batch and reports its outcome. Batcher depends on this
+// rather than on *Exporter so that its grouping and backpressure can be
+// tested with a sender the test controls.
+type Sender interface {
+	Send(ctx context.Context, spans []mapping.Span) Result
+}
+
+var _ Sender = (*Exporter)(nil)
+
+// Send exports spans as one request and blocks until the collector has
+// acknowledged them, answered a partial success, refused them for good, or
+// the retry budget (cfg.Retry.MaxElapsed) or ctx ran out. Transient errors
+// (unavailable, overloaded, timed out) re-send the whole batch after an
+// exponential, jittered wait; partially rejected spans are not re-sent. The
+// Result accounts for every span. Send does not keep spans after it returns.
+func (e *Exporter) Send(ctx context.Context, spans []mapping.Span) Result {
+	ro := make([]sdktrace.ReadOnlySpan, 0, len(spans))
+	var invalid []error
+	for i := range spans {
+		s, err := e.build(&spans[i])
+		if err != nil {
+			invalid = append(invalid, err)
+			continue
+		}
+		ro = append(ro, s)
+	}
+	r := e.export(ctx, ro)
+	if len(invalid) > 0 {
+		// A record the SDK cannot represent would be refused however often
+		// it is sent: count it with the rejected spans.
+		r.Rejected += len(invalid)
+		r.Err = errors.Join(r.Err, fmt.Errorf("%d invalid spans not sent, the first: %w", len(invalid), invalid[0]))
+	}
+	return r
+}
+
+// export sends built spans, retrying as Send describes.
+func (e *Exporter) export(ctx context.Context, ro []sdktrace.ReadOnlySpan) Result {
+	n := len(ro)
+	if n == 0 {
+		return Result{}
+	}
+	where := e.target.where()
+	start := e.now()
+	for attempt := 1; ; attempt++ {
+		callCtx, rec := withCallRecord(ctx)
+		err := e.exp.ExportSpans(callCtx, ro)
+		if err == nil {
+			return Result{Exported: n, Attempts: attempt}
+		}
+		if rejected, msg, ok := partialSuccess(rec, err); ok {
+			return partialResult(where, n, attempt, rejected, msg)
+		}
+		// The bare gRPC error reads better than the exporter's wrapping.
+		last := err
+		if rec.seen && rec.err != nil {
+			last = rec.err
+		}
+		fail := func(format string, args ...any) Result {
+			return Result{Failed: n, Attempts: attempt, Err: fmt.Errorf(format, args...)}
+		}
+		if ctx.Err() != nil {
+			return fail("%s: gave up after %d attempts over %v (%v): %w",
+				where, attempt, round(e.now().Sub(start)), context.Cause(ctx), last)
+		}
+		switch {
+		case e.target.stdout:
+			return fail("writing %d spans to stdout: %w", n, last)
+		case !rec.seen:
+			// The request never reached gRPC (e.g. too large, or the
+			// exporter is shut down): nothing to retry.
+			return fail("could not send %d spans to %s: %w", n, where, last)
+		}
+		again, throttle := retryable(last)
+		if !again {
+			return fail("%s refused %d spans: %w", where, n, last)
+		}
+		wait := max(backoffWait(e.cfg.Retry, attempt, e.rnd), throttle)
+		elapsed := e.now().Sub(start)
+		if limit := e.cfg.Retry.MaxElapsed; limit >= 0 && elapsed+wait > limit {
+			return fail("%s unavailable after %d attempts over %v: %w", where, attempt, round(elapsed), last)
+		}
+		if err := e.sleep(ctx, wait); err != nil {
+			return fail("%s: gave up after %d attempts over %v (%v): %w",
+				where, attempt, round(e.now().Sub(start)), context.Cause(ctx), last)
+		}
+	}
+}
+
+// partialResult accounts for a partial success: the collector took the
+// request, rejected some spans and kept the rest. Zero rejected spans with a
+// message is a warning, per OTLP.
+func partialResult(where string, n, attempt int, rejected int64, msg string) Result {
+	r := Result{Attempts: attempt}
+	if rejected <= 0 {
+		r.Exported, r.Warning = n, msg
+		return r
+	}
+	r.Rejected = int(min(rejected, int64(n)))
+	r.Exported = n - r.Rejected
+	if msg == "" {
+		msg = "no reason given"
+	}
+	r.Err = fmt.Errorf("%s rejected %d of %d spans: %s", where, r.Rejected, n, msg)
+	return r
+}
+
+// round trims an elapsed time for messages: milliseconds are enough.
+func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }

@@ -1,0 +1,44 @@
+package emit
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+)
+
+// stdoutClient is an otlptrace.Client that writes each export request as one
+// OTLP/JSON line instead of sending it over the network. Plugging it into
+// otlptrace.New keeps stdout mode on the same SDK path as gRPC (the same
+// span-to-OTLP transform), so what a user sees on stdout is what a collector
+// would have received, and the Collector's otlpjsonfile receiver can replay
+// it.
+type stdoutClient struct {
+	mu  sync.Mutex // serializes writes so lines never interleave
+	w   io.Writer
+	buf []byte
+}
+
+// Start does nothing: there is no connection to make.
+func (*stdoutClient) Start(context.Context) error { return nil }
+
+// Stop does nothing: the writer belongs to the caller (usually os.Stdout).
+func (*stdoutClient) Stop(context.Context) error { return nil }
+
+// UploadTraces writes the spans as one line with a single Write call.
+func (c *stdoutClient) UploadTraces(ctx context.Context, rs []*tracepb.ResourceSpans) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf = appendRequest(c.buf[:0], &coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
+	c.buf = append(c.buf, '\n')
+	_, err := c.w.Write(c.buf)
+	if cap(c.buf) > 1<<22 {
+		c.buf = nil // do not keep a huge buffer after one outsized batch
+	}
+	return err
+}
