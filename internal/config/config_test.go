@@ -1,0 +1,147 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func parse(t *testing.T, yaml string) (*Config, error) {
+	t.Helper()
+	return Parse("rules.yaml", []byte(yaml), Options{Local: time.UTC, Getenv: func(string) string { return "" }})
+}
+
+// A minimal valid rule, to which the table adds mistakes.
+const okRule = `
+  - name: kv
+    grok: 'at=%{NUMBER:at} took=%{INT:took}ms status=%{INT:status}'
+    start: {field: at, epoch: s}
+    end: {duration: took, unit: ms}
+`
+
+func TestProblemsArePositioned(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // each "LINE:COL: text" must appear
+	}{
+		{"not yaml", "rules: [\n", []string{"rules.yaml:1:1: not valid YAML"}},
+		{"empty", "", []string{"rules.yaml: the file is empty"}},
+		{"unknown top-level key", "rulez: []\n", []string{`1:1: unknown key "rulez" in the file (expected one of: exporter, rules)`, "no rules: list"}},
+		{"unknown rule key", "rules:" + okRule + "    colour: blue\n", []string{`6:5: unknown key "colour" in rule (expected one of: name, description,`}},
+		{"wrong type", "rules:" + okRule + "    emit: maybe\n", []string{`6:11: rule "kv".emit: expected true or false, got "maybe"`}},
+		{"duplicate name", "rules:" + okRule + okRule, []string{`7:11: rule name "kv" is used twice (first at line 2)`}},
+		{"grok does not compile", "rules:\n  - name: a\n    grok: '%{NOPE:x}'\n    emit: false\n",
+			[]string{`3:11: rule "a": grok expression does not compile:`, "NOPE"}},
+		{"extra pattern does not compile", "rules:\n  - name: a\n    grok: '%{MINE:x}'\n    patterns:\n      MINE: '(unclosed'\n    emit: false\n",
+			[]string{`5:7: rule "a": pattern MINE does not compile:`}},
+		{"unknown field in mapping", strings.Replace("rules:"+okRule, "{duration: took,", "{duration: tokk,", 1),
+			[]string{`5:21: rule "kv": end.duration:`, `tokk`}},
+		{"bad layout", strings.Replace("rules:"+okRule, "epoch: s", "layout: 'not a layout'", 1),
+			[]string{`4:32: rule "kv": start.layout:`}},
+		{"unknown zone", strings.Replace("rules:"+okRule, "epoch: s}", "epoch: s, timezone: Mars/Olympus}", 1),
+			[]string{`4:44: rule "kv".start.timezone: unknown time zone "Mars/Olympus"`}},
+		{"bad unit", strings.Replace("rules:"+okRule, "unit: ms", "unit: fortnights", 1),
+			[]string{`5:33: rule "kv".end.unit: unknown unit "fortnights" (expected ns, us, ms or s)`}},
+		{"attribute type", "rules:" + okRule + "    attributes:\n      - {name: x, field: status, type: integer}\n",
+			[]string{`7:40: rule "kv": attributes[0].type:`}},
+		{"attribute field", "rules:" + okRule + "    attributes:\n      - {name: x, field: stat}\n",
+			[]string{`7:26: rule "kv": attributes[0].field:`, `stat`}},
+		{"status regexp", "rules:" + okRule + "    status:\n      - {field: status, match: '(', error_type: x}\n",
+			[]string{`7:32: rule "kv": status[0].match:`}},
+		{"exporter types", "exporter:\n  batch_size: lots\n  timeout: soon\n  compression: brotli\nrules:" + okRule,
+			[]string{`2:15: exporter.batch_size: expected a whole number, got "lots"`,
+				`3:12: exporter.timeout: expected a duration such as 500ms, 10s or 5m, got "soon"`,
+				`4:16: exporter.compression: unknown compression "brotli" (expected gzip or none)`}},
+		{"no name", "rules:\n  - grok: 'x'\n", []string{`2:5: rules[0] has no name`}},
+		{"no start", "rules:\n  - name: a\n    grok: '%{INT:n}'\n", []string{`2:5: rule "a" has no start:`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parse(t, tt.yaml)
+			if err == nil {
+				t.Fatalf("no error for:\n%s", tt.yaml)
+			}
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("error is %T, want Problems: %v", err, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q; got:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestAllProblemsReportedAtOnce(t *testing.T) {
+	_, err := parse(t, "exporter:\n  batch_size: x\nrules:"+okRule+"    colour: blue\n  - name: b\n    grok: '%{NOPE}'\n    emit: false\n")
+	var ps Problems
+	if !errors.As(err, &ps) || len(ps) != 3 {
+		t.Fatalf("got %d problems, want 3: %v", len(ps), err)
+	}
+}
+
+func TestValidRulesCompile(t *testing.T) {
+	cfg, err := parse(t, "exporter:\n  endpoint: collector:4317\n  insecure: true\n  headers: {x-key: secret}\n  retry: {max_elapsed: -1s}\nrules:"+okRule+
+		"    service_name: kv-app\n  - name: counted\n    grok: 'noise %{GREEDYDATA:rest}'\n    emit: false\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Rules) != 2 || cfg.Rules[0].Name != "kv" || cfg.Rules[0].Mapper == nil || cfg.Rules[1].Mapper != nil {
+		t.Fatalf("rules = %+v", cfg.Rules)
+	}
+	if cfg.Rules[0].Service != "kv-app" || cfg.Rules[1].Service != "counted" {
+		t.Errorf("services = %q, %q", cfg.Rules[0].Service, cfg.Rules[1].Service)
+	}
+	e := cfg.Exporter
+	if e.Endpoint != "collector:4317" || !e.Insecure || e.Headers["x-key"] != "secret" || e.Retry.MaxElapsed != -time.Second {
+		t.Errorf("exporter = %+v", e)
+	}
+}
+
+func TestServiceNameFromEnvironmentWins(t *testing.T) {
+	cfg, err := Parse("rules.yaml", []byte("rules:"+okRule+"    service_name: kv-app\n"), Options{
+		Getenv: func(k string) string {
+			if k == "OTEL_SERVICE_NAME" {
+				return "edge-proxy"
+			}
+			return ""
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Rules[0].Service != "edge-proxy" {
+		t.Errorf("service = %q, want edge-proxy from OTEL_SERVICE_NAME", cfg.Rules[0].Service)
+	}
+}
+
+func TestShippedRulesCompile(t *testing.T) {
+	cfg, err := Load("../../rules.yaml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range cfg.Rules {
+		names = append(names, r.Name)
+	}
+	if strings.Join(names, ",") != "haproxy_http,haproxy_tcp,haproxy_ssl_error" {
+		t.Errorf("shipped rules = %v", names)
+	}
+}
+
+func TestFind(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if p, _ := Find("mine.yaml"); p != "mine.yaml" {
+		t.Errorf("explicit path ignored: %q", p)
+	}
+	os.WriteFile(filepath.Join(".", "rules.yaml"), []byte("rules: []"), 0o644)
+	if p, err := Find(""); err != nil || p != "rules.yaml" {
+		t.Errorf("Find = %q, %v; want rules.yaml in the working directory", p, err)
+	}
+}
