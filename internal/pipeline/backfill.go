@@ -1,0 +1,263 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/logspan/logspan/emit"
+	"github.com/logspan/logspan/internal/config"
+	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/mapping"
+)
+
+// Backfill reads whole files once and exports a span for every line a rule
+// maps. Lines are read on one goroutine, handed in chunks over a bounded
+// queue to parsing workers, and their spans go through the exporter's
+// bounded batcher: when the collector is slow, every queue fills and reading
+// waits, so memory stays bounded whatever the size of the files.
+type Backfill struct {
+	Rules  []*config.Rule
+	Sender emit.Sender
+	// Export holds the batching settings (batch size, flush interval, in-flight limit).
+	Export emit.Config
+	// Since and Until keep only spans that start in [Since, Until); zero
+	// values leave that side open.
+	Since, Until time.Time
+	// Stdin is what the path "-" reads.
+	Stdin io.Reader
+	Log   *slog.Logger
+	// Workers parse and map in parallel (default GOMAXPROCS).
+	Workers int
+	// MaxLine is the longest line kept whole (default 64 KiB).
+	MaxLine int
+	// FlushTimeout bounds the wait for in-flight spans after an interrupt.
+	FlushTimeout time.Duration
+	Stats        *Stats
+
+	bytesTotal atomic.Int64
+	bytesDone  atomic.Int64
+	current    atomic.Pointer[source.File]
+	logged     atomic.Int64
+}
+
+// chunk is a batch of lines copied out of the reader's buffer, so workers
+// can parse them while the reader goes on.
+type chunk struct {
+	data  []byte
+	lines []chunkLine
+}
+
+type chunkLine struct {
+	start, end int
+	file       string
+	number     int64
+}
+
+const (
+	chunkLines = 256
+	chunkBytes = 128 << 10
+)
+
+var chunkPool = sync.Pool{New: func() any {
+	return &chunk{data: make([]byte, 0, chunkBytes), lines: make([]chunkLine, 0, chunkLines)}
+}}
+
+// Progress reports bytes read so far and the total to read (as stored on
+// disk; the total is -1 when it includes standard input).
+func (b *Backfill) Progress() (done, total int64) {
+	done = b.bytesDone.Load()
+	if f := b.current.Load(); f != nil {
+		done += f.BytesRead()
+	}
+	return done, b.bytesTotal.Load()
+}
+
+// Run imports paths in order. It returns once every span has been
+// acknowledged or given up on; the Stats say what happened. Its error is
+// non-nil only when the run was interrupted (ctx ended).
+func (b *Backfill) Run(ctx context.Context, paths []string) error {
+	if b.Workers <= 0 {
+		b.Workers = runtime.GOMAXPROCS(0)
+	}
+	if b.FlushTimeout <= 0 {
+		b.FlushTimeout = 30 * time.Second
+	}
+	if b.Log == nil {
+		b.Log = slog.New(slog.DiscardHandler)
+	}
+	var total int64
+	for _, p := range paths {
+		if p == "-" {
+			total = -1
+			break
+		}
+		if st, err := os.Stat(p); err == nil {
+			total += st.Size()
+		}
+	}
+	b.bytesTotal.Store(total)
+
+	batcher := emit.NewBatcher(b.Sender, b.Export, func(_ []struct{}, r emit.Result) {
+		b.Stats.SpansExported.Add(int64(r.Exported))
+		b.Stats.SpansRejected.Add(int64(r.Rejected))
+		b.Stats.SpansFailed.Add(int64(r.Failed))
+		if r.Err != nil {
+			b.Log.Error("export failed", "spans_failed", r.Failed, "spans_rejected", r.Rejected, "attempts", r.Attempts, "err", r.Err)
+		}
+	})
+
+	work := make(chan *chunk, 2*b.Workers)
+	var wg sync.WaitGroup
+	for i := 0; i < b.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.work(ctx, work, batcher)
+		}()
+	}
+	b.read(ctx, paths, work)
+	close(work)
+	wg.Wait()
+
+	// Deliver what was built even after an interrupt, within a deadline.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.FlushTimeout)
+	defer cancel()
+	if err := batcher.Close(fctx); err != nil {
+		b.Log.Error("spans still in flight when the flush deadline passed", "err", err)
+	}
+	return ctx.Err()
+}
+
+// read reads every file in turn into chunks.
+func (b *Backfill) read(ctx context.Context, paths []string, work chan<- *chunk) {
+	for _, p := range paths {
+		if ctx.Err() != nil {
+			return
+		}
+		f, err := source.Open(p, b.Stdin, b.MaxLine)
+		if err != nil {
+			b.Stats.FilesFailed.Add(1)
+			b.Log.Error("skipping file: "+err.Error(), "file", p)
+			continue
+		}
+		b.Stats.Files.Add(1)
+		b.current.Store(f)
+		err = b.readFile(ctx, f, work)
+		b.bytesDone.Add(f.BytesRead())
+		b.current.Store(nil)
+		f.Close()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			b.Stats.FilesFailed.Add(1)
+			b.Log.Error("stopped reading file: "+err.Error(), "file", p, "lines_read", f.Offset())
+		}
+	}
+}
+
+func (b *Backfill) readFile(ctx context.Context, f *source.File, work chan<- *chunk) error {
+	c := chunkPool.Get().(*chunk)
+	send := func() error {
+		if len(c.lines) == 0 {
+			return nil
+		}
+		select {
+		case work <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		c = chunkPool.Get().(*chunk)
+		return nil
+	}
+	defer func() { c.data, c.lines = c.data[:0], c.lines[:0]; chunkPool.Put(c) }()
+	for {
+		line, err := f.Next()
+		if err == io.EOF {
+			return send()
+		}
+		if err != nil {
+			if serr := send(); serr != nil {
+				return serr
+			}
+			return err
+		}
+		b.Stats.Lines.Add(1)
+		b.Stats.Bytes.Add(int64(len(line.Data)))
+		if line.Truncated {
+			b.Stats.Truncated.Add(1)
+			b.Log.Warn("line too long: cut", "file", line.File, "line", line.Number)
+		}
+		if line.InvalidUTF8 {
+			b.Stats.InvalidUTF8.Add(1)
+		}
+		if len(c.lines) == chunkLines || (len(c.data)+len(line.Data) > chunkBytes && len(c.lines) > 0) {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+		start := len(c.data)
+		c.data = append(c.data, line.Data...)
+		c.lines = append(c.lines, chunkLine{start: start, end: len(c.data), file: line.File, number: line.Number})
+	}
+}
+
+// maxLogged is how many problem lines are logged one by one before the rest
+// are only counted, so a garbage file does not flood the journal.
+const maxLogged = 10
+
+// work parses and maps chunks and hands spans to the batcher.
+func (b *Backfill) work(ctx context.Context, work <-chan *chunk, batcher *emit.Batcher[struct{}]) {
+	p := NewProcessor(b.Rules)
+	failed := false
+	for c := range work {
+		for _, l := range c.lines {
+			if failed {
+				break // interrupted: drain the queue without sending
+			}
+			res := p.Process(c.data[l.start:l.end])
+			b.Stats.count(&res)
+			switch {
+			case res.Rule < 0:
+				b.note("line matches no rule", l)
+			case res.Err != nil:
+				b.note(fmt.Sprintf("rule %s: line not mapped: %v", b.Rules[res.Rule].Name, res.Err), l)
+			case res.Span != nil:
+				if !b.inRange(res.Span) {
+					b.Stats.OutOfRange.Add(1)
+					continue
+				}
+				if err := batcher.Add(ctx, res.Span, struct{}{}); err != nil {
+					failed = true
+				}
+			}
+		}
+		c.data, c.lines = c.data[:0], c.lines[:0]
+		chunkPool.Put(c)
+	}
+}
+
+func (b *Backfill) note(msg string, l chunkLine) {
+	n := b.logged.Add(1)
+	if n <= maxLogged {
+		b.Log.Warn(msg, "file", l.file, "line", l.number)
+	}
+	if n == maxLogged {
+		b.Log.Warn("further unmatched or unmapped lines are counted, not logged; `logspan test FILE` shows each")
+	}
+}
+
+func (b *Backfill) inRange(s *mapping.Span) bool {
+	if !b.Since.IsZero() && s.Start.Before(b.Since) {
+		return false
+	}
+	if !b.Until.IsZero() && !s.Start.Before(b.Until) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,67 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/logspan/logspan/internal/config"
+	"github.com/logspan/logspan/internal/render"
+	"github.com/logspan/logspan/internal/source"
+)
+
+// DryRun shows, for every line of file, which rule matched, the fields it
+// read and the span that would be sent, exporting nothing. It is what rule
+// authors run (`logspan test`) and what the golden tests record. It stops at
+// the first write error; a read error is returned after the lines before it.
+func DryRun(rules []*config.Rule, f *source.File, w io.Writer, asJSON bool, stats *Stats) error {
+	p := NewProcessor(rules)
+	stats.Files.Add(1)
+	for {
+		line, err := f.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			stats.FilesFailed.Add(1)
+			return err
+		}
+		stats.Lines.Add(1)
+		stats.Bytes.Add(int64(len(line.Data)))
+		if line.Truncated {
+			stats.Truncated.Add(1)
+		}
+		if line.InvalidUTF8 {
+			stats.InvalidUTF8.Add(1)
+		}
+		res := p.Process(line.Data)
+		stats.count(&res)
+		out := render.Line{File: line.File, Number: line.Number, Text: string(line.Data), Matched: res.Rule >= 0}
+		if res.Rule >= 0 {
+			r := rules[res.Rule]
+			out.Rule = r.Name
+			out.Fields = render.Fields(r.Parser, res.Match)
+			switch {
+			case res.Err != nil:
+				out.Error = res.Err.Error()
+			case r.Mapper == nil:
+				out.NoSpan = "the rule counts these lines and makes no span (emit: false)"
+			case res.Span == nil && res.Outcome.Unsampled:
+				out.NoSpan = "the caller's trace context is not sampled (trace_context.keep_unsampled: false)"
+			case res.Span != nil:
+				s := render.FromSpan(res.Span)
+				out.Span = &s
+			}
+			if res.Outcome.InvalidTraceContext {
+				out.Notes = append(out.Notes, "an invalid traceparent was ignored: the span is a root")
+			}
+		}
+		if asJSON {
+			err = render.JSON(w, &out)
+		} else {
+			err = render.Text(w, &out)
+		}
+		if err != nil {
+			return fmt.Errorf("writing output: %w", err)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package pipeline
+
+import (
+	"github.com/logspan/logspan/internal/config"
+	"github.com/logspan/logspan/mapping"
+	"github.com/logspan/logspan/parsers"
+)
+
+// Processor runs a line through the rules: the first rule whose pattern
+// matches parses it, and its mapper makes the span. A Processor reuses its
+// match and span from line to line, so each worker goroutine owns one.
+type Processor struct {
+	rules   []*config.Rule
+	matches []*parsers.Match
+	span    mapping.Span
+}
+
+// NewProcessor returns a Processor for rules, tried in order.
+func NewProcessor(rules []*config.Rule) *Processor {
+	p := &Processor{rules: rules, matches: make([]*parsers.Match, len(rules))}
+	for i, r := range rules {
+		p.matches[i] = r.Parser.NewMatch()
+	}
+	return p
+}
+
+// Result is what became of one line. Its Span and Match are the Processor's
+// own and are overwritten by the next call.
+type Result struct {
+	// Rule is the index of the rule that matched, or -1.
+	Rule int
+	// Match holds the fields the rule read.
+	Match *parsers.Match
+	// Span is the span to send; nil when the line makes none.
+	Span *mapping.Span
+	// Outcome is what the mapper reported (trace context, bad values).
+	Outcome mapping.Outcome
+	// Err is why a matched line could not become a span (a bad time, ...).
+	Err error
+}
+
+// Process runs line through the rules.
+func (p *Processor) Process(line []byte) Result {
+	for i, r := range p.rules {
+		m := p.matches[i]
+		if !r.Parser.Parse(line, m) {
+			continue
+		}
+		res := Result{Rule: i, Match: m}
+		if r.Mapper == nil {
+			return res
+		}
+		out, err := r.Mapper.Map(m, &p.span)
+		res.Outcome, res.Err = out, err
+		if err == nil && out.Emit {
+			res.Span = &p.span
+		}
+		return res
+	}
+	return Result{Rule: -1}
+}

@@ -1,0 +1,128 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/logspan/logspan/internal/config"
+)
+
+// Stats counts what happened to every line and span. Its counters are
+// updated by several goroutines and may be read at any time.
+type Stats struct {
+	Files       atomic.Int64 // files opened
+	FilesFailed atomic.Int64 // files that could not be opened or read to the end
+	Lines       atomic.Int64
+	Bytes       atomic.Int64 // bytes of lines, as decompressed
+	Unmatched   atomic.Int64 // lines no rule matched
+	Truncated   atomic.Int64 // lines cut at the length limit
+	InvalidUTF8 atomic.Int64 // lines whose invalid UTF-8 was replaced
+	MapErrors   atomic.Int64 // matched lines that could not become spans
+	BadValues   atomic.Int64 // attribute values left out for not converting
+	// InvalidTraceContext counts lines with a traceparent-shaped value that
+	// failed validation (the span became a root).
+	InvalidTraceContext atomic.Int64
+	Unsampled           atomic.Int64 // lines whose parent was not sampled: no span
+	OutOfRange          atomic.Int64 // spans left out by --since/--until
+	SpansExported       atomic.Int64
+	SpansRejected       atomic.Int64 // refused by the collector (partial success)
+	SpansFailed         atomic.Int64 // not delivered
+	// Matched counts lines per rule, in rule order.
+	Matched []atomic.Int64
+	rules   []string
+	noSpan  []bool
+}
+
+// NewStats returns zeroed Stats for rules.
+func NewStats(rules []*config.Rule) *Stats {
+	s := &Stats{Matched: make([]atomic.Int64, len(rules))}
+	for _, r := range rules {
+		s.rules = append(s.rules, r.Name)
+		s.noSpan = append(s.noSpan, r.Mapper == nil)
+	}
+	return s
+}
+
+// count records one processed line.
+func (s *Stats) count(res *Result) {
+	if res.Rule < 0 {
+		s.Unmatched.Add(1)
+		return
+	}
+	s.Matched[res.Rule].Add(1)
+	if res.Err != nil {
+		s.MapErrors.Add(1)
+		return
+	}
+	o := res.Outcome
+	if o.InvalidTraceContext {
+		s.InvalidTraceContext.Add(1)
+	}
+	if o.Unsampled && !o.Emit {
+		s.Unsampled.Add(1)
+	}
+	if o.BadValues > 0 {
+		s.BadValues.Add(int64(o.BadValues))
+	}
+}
+
+// Failed reports whether anything was lost: a file not read, or a span not
+// delivered. Unmatched lines are not failures: they are reported.
+func (s *Stats) Failed() bool {
+	return s.FilesFailed.Load() > 0 || s.SpansFailed.Load() > 0 || s.SpansRejected.Load() > 0
+}
+
+// WriteSummary writes the end-of-run summary an operator reads.
+func (s *Stats) WriteSummary(w io.Writer, elapsed time.Duration) {
+	lines := s.Lines.Load()
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(lines) / elapsed.Seconds()
+	}
+	fmt.Fprintf(w, "logspan: read %d lines (%s) from %d files in %s (%.0f lines/s)\n",
+		lines, byteSize(s.Bytes.Load()), s.Files.Load(), elapsed.Round(time.Millisecond), rate)
+	for i, name := range s.rules {
+		note := ""
+		if s.noSpan[i] {
+			note = " (counted, no spans)"
+		}
+		fmt.Fprintf(w, "  matched %-22s %d%s\n", name, s.Matched[i].Load(), note)
+	}
+	fmt.Fprintf(w, "  unmatched                      %d\n", s.Unmatched.Load())
+	for _, c := range []struct {
+		name string
+		n    int64
+	}{
+		{"not mapped (bad values)", s.MapErrors.Load()},
+		{"truncated (too long)", s.Truncated.Load()},
+		{"invalid UTF-8 replaced", s.InvalidUTF8.Load()},
+		{"invalid trace context", s.InvalidTraceContext.Load()},
+		{"unsampled parent, no span", s.Unsampled.Load()},
+		{"outside --since/--until", s.OutOfRange.Load()},
+		{"attribute values dropped", s.BadValues.Load()},
+		{"files not read", s.FilesFailed.Load()},
+	} {
+		if c.n > 0 {
+			fmt.Fprintf(w, "  %-30s %d\n", c.name, c.n)
+		}
+	}
+	fmt.Fprintf(w, "  spans exported                 %d\n", s.SpansExported.Load())
+	if n := s.SpansRejected.Load(); n > 0 {
+		fmt.Fprintf(w, "  spans rejected by collector    %d\n", n)
+	}
+	fmt.Fprintf(w, "  spans failed                   %d\n", s.SpansFailed.Load())
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
