@@ -98,23 +98,35 @@ func (o *object) attrs(k string, kvs []*commonpb.KeyValue) {
 
 func (o *object) close() []byte { return append(o.b, '}') }
 
+// list writes "key":[...] with each item written by write; nothing when
+// items is empty, as protobuf JSON leaves out empty repeated fields.
+func list[T any](o *object, key string, items []T, write func([]byte, T) []byte) {
+	if len(items) == 0 {
+		return
+	}
+	o.key(key)
+	o.b = appendArray(o.b, items, write)
+}
+
+// appendArray writes [item,item,...].
+func appendArray[T any](b []byte, items []T, write func([]byte, T) []byte) []byte {
+	b = append(b, '[')
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = write(b, it)
+	}
+	return append(b, ']')
+}
+
 func appendResourceSpans(b []byte, rs *tracepb.ResourceSpans) []byte {
 	o := openObject(b)
 	if r := rs.GetResource(); r != nil {
 		o.key("resource")
 		o.b = appendResource(o.b, r)
 	}
-	if ss := rs.GetScopeSpans(); len(ss) > 0 {
-		o.key("scopeSpans")
-		o.b = append(o.b, '[')
-		for i, s := range ss {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			o.b = appendScopeSpans(o.b, s)
-		}
-		o.b = append(o.b, ']')
-	}
+	list(o, "scopeSpans", rs.GetScopeSpans(), appendScopeSpans)
 	o.str("schemaUrl", rs.GetSchemaUrl())
 	return o.close()
 }
@@ -137,17 +149,7 @@ func appendScopeSpans(b []byte, ss *tracepb.ScopeSpans) []byte {
 		so.u32("droppedAttributesCount", sc.GetDroppedAttributesCount())
 		o.b = so.close()
 	}
-	if spans := ss.GetSpans(); len(spans) > 0 {
-		o.key("spans")
-		o.b = append(o.b, '[')
-		for i, s := range spans {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			o.b = appendSpan(o.b, s)
-		}
-		o.b = append(o.b, ']')
-	}
+	list(o, "spans", ss.GetSpans(), appendSpan)
 	o.str("schemaUrl", ss.GetSchemaUrl())
 	return o.close()
 }
@@ -165,41 +167,9 @@ func appendSpan(b []byte, s *tracepb.Span) []byte {
 	o.fixed64("endTimeUnixNano", s.GetEndTimeUnixNano())
 	o.attrs("attributes", s.GetAttributes())
 	o.u32("droppedAttributesCount", s.GetDroppedAttributesCount())
-	if evs := s.GetEvents(); len(evs) > 0 {
-		o.key("events")
-		o.b = append(o.b, '[')
-		for i, e := range evs {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			eo := openObject(o.b)
-			eo.fixed64("timeUnixNano", e.GetTimeUnixNano())
-			eo.str("name", e.GetName())
-			eo.attrs("attributes", e.GetAttributes())
-			eo.u32("droppedAttributesCount", e.GetDroppedAttributesCount())
-			o.b = eo.close()
-		}
-		o.b = append(o.b, ']')
-	}
+	list(o, "events", s.GetEvents(), appendEvent)
 	o.u32("droppedEventsCount", s.GetDroppedEventsCount())
-	if links := s.GetLinks(); len(links) > 0 {
-		o.key("links")
-		o.b = append(o.b, '[')
-		for i, l := range links {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			lo := openObject(o.b)
-			lo.hexID("traceId", l.GetTraceId())
-			lo.hexID("spanId", l.GetSpanId())
-			lo.str("traceState", l.GetTraceState())
-			lo.attrs("attributes", l.GetAttributes())
-			lo.u32("droppedAttributesCount", l.GetDroppedAttributesCount())
-			lo.u32("flags", l.GetFlags())
-			o.b = lo.close()
-		}
-		o.b = append(o.b, ']')
-	}
+	list(o, "links", s.GetLinks(), appendLink)
 	o.u32("droppedLinksCount", s.GetDroppedLinksCount())
 	if st := s.GetStatus(); st != nil {
 		o.key("status")
@@ -211,21 +181,38 @@ func appendSpan(b []byte, s *tracepb.Span) []byte {
 	return o.close()
 }
 
+func appendEvent(b []byte, e *tracepb.Span_Event) []byte {
+	o := openObject(b)
+	o.fixed64("timeUnixNano", e.GetTimeUnixNano())
+	o.str("name", e.GetName())
+	o.attrs("attributes", e.GetAttributes())
+	o.u32("droppedAttributesCount", e.GetDroppedAttributesCount())
+	return o.close()
+}
+
+func appendLink(b []byte, l *tracepb.Span_Link) []byte {
+	o := openObject(b)
+	o.hexID("traceId", l.GetTraceId())
+	o.hexID("spanId", l.GetSpanId())
+	o.str("traceState", l.GetTraceState())
+	o.attrs("attributes", l.GetAttributes())
+	o.u32("droppedAttributesCount", l.GetDroppedAttributesCount())
+	o.u32("flags", l.GetFlags())
+	return o.close()
+}
+
 func appendKeyValues(b []byte, kvs []*commonpb.KeyValue) []byte {
-	b = append(b, '[')
-	for i, kv := range kvs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		o := openObject(b)
-		o.str("key", kv.GetKey())
-		if v := kv.GetValue(); v != nil {
-			o.key("value")
-			o.b = appendAnyValue(o.b, v)
-		}
-		b = o.close()
+	return appendArray(b, kvs, appendKeyValue)
+}
+
+func appendKeyValue(b []byte, kv *commonpb.KeyValue) []byte {
+	o := openObject(b)
+	o.str("key", kv.GetKey())
+	if v := kv.GetValue(); v != nil {
+		o.key("value")
+		o.b = appendAnyValue(o.b, v)
 	}
-	return append(b, ']')
+	return o.close()
 }
 
 func appendAnyValue(b []byte, v *commonpb.AnyValue) []byte {
@@ -254,17 +241,7 @@ func appendAnyValue(b []byte, v *commonpb.AnyValue) []byte {
 	case *commonpb.AnyValue_ArrayValue:
 		o.key("arrayValue")
 		ao := openObject(o.b)
-		if vals := x.ArrayValue.GetValues(); len(vals) > 0 {
-			ao.key("values")
-			ao.b = append(ao.b, '[')
-			for i, e := range vals {
-				if i > 0 {
-					ao.b = append(ao.b, ',')
-				}
-				ao.b = appendAnyValue(ao.b, e)
-			}
-			ao.b = append(ao.b, ']')
-		}
+		list(ao, "values", x.ArrayValue.GetValues(), appendAnyValue)
 		o.b = ao.close()
 	case *commonpb.AnyValue_KvlistValue:
 		o.key("kvlistValue")

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/logspan/logspan/mapping"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,4 +145,29 @@ func TestFind(t *testing.T) {
 	if p, err := Find(""); err != nil || p != "rules.yaml" {
 		t.Errorf("Find = %q, %v; want rules.yaml in the working directory", p, err)
 	}
+}
+
+// TestCaptureDefaults: a capture without prefix: names request headers.
+func TestCaptureDefaults(t *testing.T) {
+	cfg, err := parse(t, "rules:"+strings.Replace(okRule, "status=%{INT:status}", "status=%{INT:status} \\{%{DATA:hdrs}\\}", 1)+
+		"    captures:\n      - {field: hdrs, names: [host]}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Rules[0]
+	line := []byte("at=1700000000 took=5ms status=200 {example.com}")
+	m := r.Parser.NewMatch()
+	if !r.Parser.Parse(line, m) {
+		t.Fatalf("no match for %q with %s", line, r.Parser.Expanded())
+	}
+	var s mapping.Span
+	if _, err := r.Mapper.Map(m, &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range s.Attributes {
+		if kv.Key == "http.request.header.host" && kv.Value.AsString() == "example.com" {
+			return
+		}
+	}
+	t.Errorf("no http.request.header.host attribute in %v", s.Attributes)
 }

@@ -81,9 +81,7 @@ func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
 			d.where["end.duration"] = dn
 			s.End.Unit = p.unit(e["unit"], what+".end.unit")
 			d.where["end.unit"] = e["unit"]
-			if ln := e["lower_bound_attribute"]; ln != nil {
-				s.End.LowerBoundAttribute = p.str(ln, what+".end.lower_bound_attribute")
-			}
+			s.End.LowerBoundAttribute = p.str(e["lower_bound_attribute"], what+".end.lower_bound_attribute")
 			if e["field"] != nil {
 				p.at(e["field"], "%s.end: give either duration: or field:, not both", what)
 			}
@@ -113,15 +111,9 @@ func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
 		if a["name"] == nil {
 			p.at(an, "%s.%s has no name: (expected the attribute's key, e.g. http.request.method)", what, at)
 		}
-		if fn := a["field"]; fn != nil {
-			spec.Field = p.str(fn, what+"."+at+".field")
-		}
-		if tn := a["type"]; tn != nil {
-			spec.Type = p.str(tn, what+"."+at+".type")
-		}
-		if vn := a["value"]; vn != nil {
-			spec.Value = p.str(vn, what+"."+at+".value")
-		}
+		spec.Field = p.str(a["field"], what+"."+at+".field")
+		spec.Type = p.str(a["type"], what+"."+at+".type")
+		spec.Value = p.str(a["value"], what+"."+at+".value")
 		spec.Absent = p.strList(a["absent"], what+"."+at+".absent")
 		for j, item := range p.list(a["absent"], "") {
 			d.where[fmt.Sprintf("%s.absent[%d]", at, j)] = item
@@ -150,9 +142,7 @@ func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
 		c := p.keys(sn, what+"."+at, "field", "match", "range", "error_type", "message")
 		var spec mapping.StatusSpec
 		spec.Field = p.str(c["field"], what+"."+at+".field")
-		if mn := c["match"]; mn != nil {
-			spec.Match = p.str(mn, what+"."+at+".match")
-		}
+		spec.Match = p.str(c["match"], what+"."+at+".match")
 		if rn := c["range"]; rn != nil {
 			bounds := p.list(rn, what+"."+at+".range")
 			if len(bounds) != 2 {
@@ -168,12 +158,8 @@ func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
 		if (c["match"] == nil) == (c["range"] == nil) && sn.Kind == yaml.MappingNode {
 			p.at(sn, "%s.%s: expected exactly one of match: (a regular expression) or range: [min, max]", what, at)
 		}
-		if en := c["error_type"]; en != nil {
-			spec.ErrorType = p.str(en, what+"."+at+".error_type")
-		}
-		if mn := c["message"]; mn != nil {
-			spec.Message = p.str(mn, what+"."+at+".message")
-		}
+		spec.ErrorType = p.str(c["error_type"], what+"."+at+".error_type")
+		spec.Message = p.str(c["message"], what+"."+at+".message")
 		if c["field"] == nil && sn.Kind == yaml.MappingNode {
 			p.at(sn, "%s.%s has no field: (expected the field the condition tests)", what, at)
 		}
