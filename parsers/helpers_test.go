@@ -18,7 +18,8 @@ var ruleExprs = []struct{ name, expr string }{
 const testdataDir = "../testdata/haproxy"
 
 // fileRule says which rule each testdata file is meant for: "" for none.
-// docs-examples.log mixes HTTP and TCP lines and is listed in docsRules.
+// docs-examples.log and the real HAProxy 2.6 logs mix rules and are listed
+// line by line in mixedRules.
 var fileRule = map[string]string{
 	"http.log":           "HTTP",
 	"https.log":          "HTTP",
@@ -31,15 +32,20 @@ var fileRule = map[string]string{
 	"unmatched.log":      "",
 }
 
-var docsRules = []string{"HTTP", "TCP", "HTTP", "HTTP", "TCP"}
+var mixedRules = map[string][]string{
+	"docs-examples.log": {"HTTP", "TCP", "HTTP", "HTTP", "TCP"},
+	// Written by Debian's HAProxy 2.6 (see testdata/haproxy/haproxy26.cfg).
+	"haproxy26-raw.log":     {"HTTP", "HTTP", "HTTP", "HTTP", "TCP", "SSL_ERROR", "SSL_ERROR"},
+	"haproxy26-rfc5424.log": {"HTTP", "HTTP", "HTTP", "HTTP", "TCP", "SSL_ERROR", "SSL_ERROR"},
+}
 
 // intendedRule returns the rule meant to match line n (0-based) of file.
 func intendedRule(t testing.TB, file string, n int) string {
-	if file == "docs-examples.log" {
-		if n >= len(docsRules) {
+	if rules, ok := mixedRules[file]; ok {
+		if n >= len(rules) {
 			t.Fatalf("%s has more lines than expected", file)
 		}
-		return docsRules[n]
+		return rules[n]
 	}
 	r, ok := fileRule[file]
 	if !ok {
