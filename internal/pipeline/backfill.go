@@ -156,7 +156,7 @@ func (b *Backfill) read(ctx context.Context, paths []string, work chan<- *chunk)
 		f.Close()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			b.Stats.FilesFailed.Add(1)
-			b.Log.Error("stopped reading file: "+err.Error(), "file", p, "lines_read", f.Offset())
+			b.Log.Error("stopped reading file: "+err.Error(), "file", p, "offset", f.Offset())
 		}
 	}
 }
@@ -187,14 +187,9 @@ func (b *Backfill) readFile(ctx context.Context, f *source.File, work chan<- *ch
 			}
 			return err
 		}
-		b.Stats.Lines.Add(1)
-		b.Stats.Bytes.Add(int64(len(line.Data)))
+		b.Stats.countLine(&line)
 		if line.Truncated {
-			b.Stats.Truncated.Add(1)
 			b.Log.Warn("line too long: cut", "file", line.File, "line", line.Number)
-		}
-		if line.InvalidUTF8 {
-			b.Stats.InvalidUTF8.Add(1)
 		}
 		if len(c.lines) == chunkLines || (len(c.data)+len(line.Data) > chunkBytes && len(c.lines) > 0) {
 			if err := send(); err != nil {

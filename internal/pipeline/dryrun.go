@@ -25,14 +25,7 @@ func DryRun(rules []*config.Rule, f *source.File, w io.Writer, asJSON bool, stat
 			stats.FilesFailed.Add(1)
 			return err
 		}
-		stats.Lines.Add(1)
-		stats.Bytes.Add(int64(len(line.Data)))
-		if line.Truncated {
-			stats.Truncated.Add(1)
-		}
-		if line.InvalidUTF8 {
-			stats.InvalidUTF8.Add(1)
-		}
+		stats.countLine(&line)
 		res := p.Process(line.Data)
 		stats.count(&res)
 		out := render.Line{File: line.File, Number: line.Number, Text: string(line.Data), Matched: res.Rule >= 0}

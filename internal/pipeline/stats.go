@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/logspan/logspan/internal/config"
+	"github.com/logspan/logspan/internal/source"
 )
 
 // Stats counts what happened to every line and span. Its counters are
@@ -43,6 +44,18 @@ func NewStats(rules []*config.Rule) *Stats {
 		s.noSpan = append(s.noSpan, r.Mapper == nil)
 	}
 	return s
+}
+
+// countLine records one line read, before any rule sees it.
+func (s *Stats) countLine(l *source.Line) {
+	s.Lines.Add(1)
+	s.Bytes.Add(int64(len(l.Data)))
+	if l.Truncated {
+		s.Truncated.Add(1)
+	}
+	if l.InvalidUTF8 {
+		s.InvalidUTF8.Add(1)
+	}
 }
 
 // count records one processed line.
