@@ -3,17 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/logspan/logspan/emit"
-	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/pipeline"
 )
 
 func runBackfill(ctx context.Context, env *Env, args []string) int {
 	fs := newFlags(env, "backfill")
-	cfgPath := fs.String("config", "", "rules file (default: "+strings.Join(config.DefaultPaths, ", then ")+")")
+	cfgPath := configFlag(fs)
 	since := fs.String("since", "", "only spans starting at or after this time (RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] local)")
 	until := fs.String("until", "", "only spans starting before this time (same forms as --since)")
 	workers := fs.Int("workers", 0, "parsing workers (default: one per CPU)")

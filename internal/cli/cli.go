@@ -120,6 +120,11 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// configFlag adds the --config flag every command that reads rules takes.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "rules file (default: "+strings.Join(config.DefaultPaths, ", then ")+")")
+}
+
 // parseFlags parses args; it returns an exit code to stop with, or -1.
 func parseFlags(fs *flag.FlagSet, args []string) int {
 	if err := fs.Parse(args); err != nil {
@@ -190,7 +195,7 @@ func runVersion(_ context.Context, env *Env, args []string) int {
 
 func runCheck(_ context.Context, env *Env, args []string) int {
 	fs := newFlags(env, "check")
-	cfgPath := fs.String("config", "", "rules file (default: "+strings.Join(config.DefaultPaths, ", then ")+")")
+	cfgPath := configFlag(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}

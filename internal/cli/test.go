@@ -4,16 +4,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"strings"
 
-	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/pipeline"
 	"github.com/logspan/logspan/internal/source"
 )
 
 func runTest(_ context.Context, env *Env, args []string) int {
 	fs := newFlags(env, "test")
-	cfgPath := fs.String("config", "", "rules file (default: "+strings.Join(config.DefaultPaths, ", then ")+")")
+	cfgPath := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object per line instead of text")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
