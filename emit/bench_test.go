@@ -27,6 +27,22 @@ func benchRecords(n int) []mapping.Span {
 	return out
 }
 
+// benchSendBatches sends 512-span batches through e, whose spans are built
+// the way path names ("sdk" or "snapshot"), and reports µs per span.
+func benchSendBatches(b *testing.B, e *Exporter, path string) {
+	if path == "snapshot" {
+		e.build = snapshotBuilder(b)
+	}
+	batch := benchRecords(512)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := e.Send(context.Background(), batch); !r.OK() {
+			b.Fatal(r.Err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/512/1000, "µs/span")
+}
+
 // BenchmarkSend exports 512-span batches to the in-process receiver over
 // real gRPC (loopback) and reports the cost per span, for the span-building
 // path Send uses ("sdk") and for the SpanStub alternative ("snapshot").
@@ -41,17 +57,7 @@ func BenchmarkSend(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer func() { _ = e.Shutdown(context.Background()) }()
-			if path == "snapshot" {
-				e.build = snapshotBuilder(b)
-			}
-			batch := benchRecords(512)
-			b.ReportAllocs()
-			for b.Loop() {
-				if r := e.Send(context.Background(), batch); !r.OK() {
-					b.Fatal(r.Err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/512/1000, "µs/span")
+			benchSendBatches(b, e, path)
 		})
 	}
 }
@@ -140,17 +146,7 @@ func BenchmarkSendStdout(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if path == "snapshot" {
-				e.build = snapshotBuilder(b)
-			}
-			batch := benchRecords(512)
-			b.ReportAllocs()
-			for b.Loop() {
-				if r := e.Send(context.Background(), batch); !r.OK() {
-					b.Fatal(r.Err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/512/1000, "µs/span")
+			benchSendBatches(b, e, path)
 		})
 	}
 }
