@@ -44,6 +44,23 @@ type Config struct {
 	HostName string
 	// Version is logspan's version, put in the resource.
 	Version string
+
+	// Observe, when set, is told about every export call as it ends, retries
+	// included: the daemon's metrics and health check need to know that the
+	// collector is failing while a batch is still being retried, long before
+	// the batch's final Result. It must not block.
+	Observe func(Attempt)
+}
+
+// Attempt is one export call.
+type Attempt struct {
+	Spans    int
+	Duration time.Duration
+	// Err is nil when the collector took the request (a partial success
+	// counts as taken).
+	Err error
+	// Retry says another attempt follows after a wait.
+	Retry bool
 }
 
 // RetryConfig is exponential backoff between attempts to export one batch.

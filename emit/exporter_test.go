@@ -133,12 +133,26 @@ func checkSpan(t *testing.T, want *mapping.Span, s otlptest.Span) {
 func TestSendRetriesUnavailable(t *testing.T) {
 	noOTLPEnv(t)
 	recv := otlptest.Start(t)
-	e, clk := newTestExporter(t, recv, nil)
+	var attempts []Attempt
+	e, clk := newTestExporter(t, recv, func(c *Config) {
+		c.Observe = func(a Attempt) { attempts = append(attempts, a) }
+	})
 	recv.FailNext(3, grpccodes.Unavailable)
 
 	r := e.Send(context.Background(), records(5))
 	if r.Exported != 5 || r.Attempts != 4 || r.Err != nil {
 		t.Fatalf("result %+v", r)
+	}
+	// Observe hears of every call as it ends: three failures to be retried,
+	// then the success.
+	if len(attempts) != 4 {
+		t.Fatalf("observed %d attempts, want 4: %+v", len(attempts), attempts)
+	}
+	for i, a := range attempts {
+		failed := i < 3
+		if a.Spans != 5 || (a.Err != nil) != failed || a.Retry != failed {
+			t.Errorf("attempt %d: %+v, want 5 spans, failed and retried %v", i, a, failed)
+		}
 	}
 	if recv.Calls() != 4 || len(recv.Spans()) != 5 {
 		t.Fatalf("calls %d spans %d, want 4 and 5 (the batch once)", recv.Calls(), len(recv.Spans()))

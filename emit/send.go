@@ -57,11 +57,19 @@ func (e *Exporter) export(ctx context.Context, ro []sdktrace.ReadOnlySpan) Resul
 	start := e.now()
 	for attempt := 1; ; attempt++ {
 		callCtx, rec := withCallRecord(ctx)
+		callStart := e.now()
 		err := e.exp.ExportSpans(callCtx, ro)
+		observe := func(err error, retry bool) {
+			if e.cfg.Observe != nil {
+				e.cfg.Observe(Attempt{Spans: n, Duration: e.now().Sub(callStart), Err: err, Retry: retry})
+			}
+		}
 		if err == nil {
+			observe(nil, false)
 			return Result{Exported: n, Attempts: attempt}
 		}
 		if rejected, msg, ok := partialSuccess(rec, err); ok {
+			observe(nil, false)
 			return partialResult(where, n, attempt, rejected, msg)
 		}
 		// The bare gRPC error reads better than the exporter's wrapping.
@@ -70,6 +78,7 @@ func (e *Exporter) export(ctx context.Context, ro []sdktrace.ReadOnlySpan) Resul
 			last = rec.err
 		}
 		fail := func(format string, args ...any) Result {
+			observe(last, false)
 			return Result{Failed: n, Attempts: attempt, Err: fmt.Errorf(format, args...)}
 		}
 		if ctx.Err() != nil {
@@ -93,9 +102,10 @@ func (e *Exporter) export(ctx context.Context, ro []sdktrace.ReadOnlySpan) Resul
 		if limit := e.cfg.Retry.MaxElapsed; limit >= 0 && elapsed+wait > limit {
 			return fail("%s unavailable after %d attempts over %v: %w", where, attempt, round(elapsed), last)
 		}
+		observe(last, true)
 		if err := e.sleep(ctx, wait); err != nil {
-			return fail("%s: gave up after %d attempts over %v (%v): %w",
-				where, attempt, round(e.now().Sub(start)), context.Cause(ctx), last)
+			return Result{Failed: n, Attempts: attempt, Err: fmt.Errorf("%s: gave up after %d attempts over %v (%v): %w",
+				where, attempt, round(e.now().Sub(start)), context.Cause(ctx), last)}
 		}
 	}
 }

@@ -30,6 +30,11 @@ type Config struct {
 	// Rules are tried in file order; the first whose pattern matches a line
 	// handles it.
 	Rules []*Rule
+	// Inputs are the files `logspan run` follows (none when the file has no
+	// inputs: the paths then come from the command line).
+	Inputs []Input
+	// Daemon holds the daemon: settings as written (zero values: defaults).
+	Daemon Daemon
 }
 
 // Rule is one compiled rule.
@@ -104,14 +109,16 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 		return nil, Problems{{File: file, Msg: "the file is empty (expected a mapping with a rules: list)"}}
 	}
 	cfg := &Config{File: file}
-	top := p.keys(doc.Content[0], "the file", "exporter", "rules")
+	top := p.keys(doc.Content[0], "the file", "exporter", "rules", "inputs", "daemon")
 	cfg.Exporter = decodeExporter(p, top["exporter"])
+	cfg.Daemon = decodeDaemon(p, top["daemon"])
 	rulesNode, ok := top["rules"]
 	if !ok {
 		p.at(doc.Content[0], "no rules: list (expected at least one rule)")
 	}
 	seen := map[string]*yaml.Node{}
-	for i, rn := range p.list(rulesNode, "rules") {
+	ruleNodes := p.list(rulesNode, "rules")
+	for i, rn := range ruleNodes {
 		r := decodeRule(p, rn, i, opts)
 		if r == nil {
 			continue
@@ -128,9 +135,15 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 	if rulesNode != nil && len(rulesNode.Content) == 0 {
 		p.at(rulesNode, "rules: the list is empty (expected at least one rule)")
 	}
+	names := map[string]bool{}
+	for n := range seen {
+		names[n] = true
+	}
+	inputs := decodeInputs(p, top["inputs"], names, opts)
 	if len(p.found) > 0 {
 		return nil, p.found
 	}
+	cfg.Inputs = compileInputs(inputs, cfg.Rules, ruleNodes, opts)
 	return cfg, nil
 }
 

@@ -31,7 +31,7 @@ func TestProblemsArePositioned(t *testing.T) {
 	}{
 		{"not yaml", "rules: [\n", []string{"rules.yaml:1:1: not valid YAML"}},
 		{"empty", "", []string{"rules.yaml: the file is empty"}},
-		{"unknown top-level key", "rulez: []\n", []string{`1:1: unknown key "rulez" in the file (expected one of: exporter, rules)`, "no rules: list"}},
+		{"unknown top-level key", "rulez: []\n", []string{`1:1: unknown key "rulez" in the file (expected one of: exporter, rules, inputs, daemon)`, "no rules: list"}},
 		{"unknown rule key", "rules:" + okRule + "    colour: blue\n", []string{`6:5: unknown key "colour" in rule (expected one of: name, description,`}},
 		{"wrong type", "rules:" + okRule + "    emit: maybe\n", []string{`6:11: rule "kv".emit: expected true or false, got "maybe"`}},
 		{"duplicate name", "rules:" + okRule + okRule, []string{`7:11: rule name "kv" is used twice (first at line 2)`}},
@@ -59,6 +59,18 @@ func TestProblemsArePositioned(t *testing.T) {
 				`4:16: exporter.compression: unknown compression "brotli" (expected gzip or none)`}},
 		{"no name", "rules:\n  - grok: 'x'\n", []string{`2:5: rules[0] has no name`}},
 		{"no start", "rules:\n  - name: a\n    grok: '%{INT:n}'\n", []string{`2:5: rule "a" has no start:`}},
+		{"input problems", "rules:" + okRule + "inputs:\n  - paths: [relative.log, '/var/log/[x']\n    rules: [kv, nope]\n    start: middle\n    timezone: Mars/Olympus\n  - exclude: ['*.gz']\n",
+			[]string{`7:13: inputs[0].paths[0]: "relative.log" is not an absolute path`,
+				`7:27: inputs[0].paths[1]: bad glob "/var/log/[x"`,
+				`8:17: inputs[0].rules[1]: no rule is named "nope"`,
+				`9:12: inputs[0].start: expected end or beginning, got "middle"`,
+				`10:15: inputs[0].timezone: unknown time zone "Mars/Olympus"`,
+				`11:5: inputs[1] has no paths:`}},
+		{"daemon problems", "rules:" + okRule + "daemon:\n  memory_limit: lots\n  poll_interval: often\n  max_open_files: 0\n  colour: red\n",
+			[]string{`7:17: daemon.memory_limit: expected a size such as 256MiB`,
+				`8:18: daemon.poll_interval: expected a duration`,
+				`9:19: daemon.max_open_files: expected a number of at least 1, got 0`,
+				`10:3: unknown key "colour" in daemon`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,4 +182,66 @@ func TestCaptureDefaults(t *testing.T) {
 		}
 	}
 	t.Errorf("no http.request.header.host attribute in %v", s.Attributes)
+}
+
+func TestInputsPickRulesAndZone(t *testing.T) {
+	const rules = `
+rules:
+  - name: local
+    grok: 'at=%{NOTSPACE:at} took=%{INT:took}ms'
+    start: {field: at, layout: '2006-01-02T15:04:05'}
+    end: {duration: took, unit: ms}
+  - name: other
+    grok: 'other %{INT:n}'
+    emit: false
+inputs:
+  - paths: [/var/log/paris/*.log]
+    rules: [local]
+    timezone: Europe/Paris
+    start: beginning
+  - paths: [/var/log/*.log]
+    exclude: ['*.gz']
+`
+	cfg, err := parse(t, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Inputs) != 2 {
+		t.Fatalf("got %d inputs, want 2", len(cfg.Inputs))
+	}
+	paris, plain := cfg.Inputs[0], cfg.Inputs[1]
+	if len(paris.Rules) != 1 || paris.Rules[0].Name != "local" || !paris.StartAtBeginning {
+		t.Errorf("paris input: rules %v, start at beginning %v; want [local], true", ruleNames(paris.Rules), paris.StartAtBeginning)
+	}
+	if len(plain.Rules) != 2 || plain.StartAtBeginning || !plain.Matches("/var/log/haproxy.log") || plain.Matches("/var/log/haproxy.log.gz") {
+		t.Errorf("plain input: rules %v, start at beginning %v", ruleNames(plain.Rules), plain.StartAtBeginning)
+	}
+	line := []byte("at=2026-11-21T10:00:00 took=5ms")
+	start := func(r *Rule) time.Time {
+		m := r.Parser.NewMatch()
+		if !r.Parser.Parse(line, m) {
+			t.Fatalf("rule %s does not match %q", r.Name, line)
+		}
+		var s mapping.Span
+		if _, err := r.Mapper.Map(m, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s.Start
+	}
+	// "Local" is UTC in these tests; the Paris input reads the same wall
+	// clock time one hour earlier in UTC (CET in November).
+	if got, want := start(paris.Rules[0]), time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("paris input: start %v, want %v", got, want)
+	}
+	if got, want := start(plain.Rules[0]), time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("default input: start %v, want %v", got, want)
+	}
+}
+
+func ruleNames(rs []*Rule) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Name)
+	}
+	return out
 }
