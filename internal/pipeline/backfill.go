@@ -45,7 +45,7 @@ type Backfill struct {
 	bytesTotal atomic.Int64
 	bytesDone  atomic.Int64
 	current    atomic.Pointer[source.File]
-	logged     atomic.Int64
+	logged     lineLog
 }
 
 // chunk is a batch of lines copied out of the reader's buffer, so workers
@@ -53,6 +53,13 @@ type Backfill struct {
 type chunk struct {
 	data  []byte
 	lines []chunkLine
+
+	// The daemon's chunks hold lines of one file: the range they cover, the
+	// ticket that tracks their acknowledgement and the rules to try.
+	file       *source.Followed
+	start, end int64
+	t          *ticket
+	rules      *ruleSet
 }
 
 type chunkLine struct {
@@ -93,6 +100,7 @@ func (b *Backfill) Run(ctx context.Context, paths []string) error {
 	if b.Log == nil {
 		b.Log = slog.New(slog.DiscardHandler)
 	}
+	b.logged.log = b.Log
 	var total int64
 	for _, p := range paths {
 		if p == "-" {
@@ -202,13 +210,10 @@ func (b *Backfill) readFile(ctx context.Context, f *source.File, work chan<- *ch
 	}
 }
 
-// maxLogged is how many problem lines are logged one by one before the rest
-// are only counted, so a garbage file does not flood the journal.
-const maxLogged = 10
-
 // work parses and maps chunks and hands spans to the batcher.
 func (b *Backfill) work(ctx context.Context, work <-chan *chunk, batcher *emit.Batcher[struct{}]) {
 	p := NewProcessor(b.Rules)
+	matched := b.Stats.counters(b.Rules)
 	failed := false
 	for c := range work {
 		for _, l := range c.lines {
@@ -216,12 +221,12 @@ func (b *Backfill) work(ctx context.Context, work <-chan *chunk, batcher *emit.B
 				break // interrupted: drain the queue without sending
 			}
 			res := p.Process(c.data[l.start:l.end])
-			b.Stats.count(&res)
+			b.Stats.count(&res, matched)
 			switch {
 			case res.Rule < 0:
-				b.note("line matches no rule", l)
+				b.logged.note("line matches no rule", l)
 			case res.Err != nil:
-				b.note(fmt.Sprintf("rule %s: line not mapped: %v", b.Rules[res.Rule].Name, res.Err), l)
+				b.logged.note(fmt.Sprintf("rule %s: line not mapped: %v", b.Rules[res.Rule].Name, res.Err), l)
 			case res.Span != nil:
 				if !b.inRange(res.Span) {
 					b.Stats.OutOfRange.Add(1)
@@ -234,16 +239,6 @@ func (b *Backfill) work(ctx context.Context, work <-chan *chunk, batcher *emit.B
 		}
 		c.data, c.lines = c.data[:0], c.lines[:0]
 		chunkPool.Put(c)
-	}
-}
-
-func (b *Backfill) note(msg string, l chunkLine) {
-	n := b.logged.Add(1)
-	if n <= maxLogged {
-		b.Log.Warn(msg, "file", l.file, "line", l.number)
-	}
-	if n == maxLogged {
-		b.Log.Warn("further unmatched or unmapped lines are counted, not logged; `logspan test FILE` shows each")
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 // the first write error; a read error is returned after the lines before it.
 func DryRun(rules []*config.Rule, f *source.File, w io.Writer, asJSON bool, stats *Stats) error {
 	p := NewProcessor(rules)
+	matched := stats.counters(rules)
 	stats.Files.Add(1)
 	for {
 		line, err := f.Next()
@@ -27,7 +28,7 @@ func DryRun(rules []*config.Rule, f *source.File, w io.Writer, asJSON bool, stat
 		}
 		stats.countLine(&line)
 		res := p.Process(line.Data)
-		stats.count(&res)
+		stats.count(&res, matched)
 		out := render.Line{File: line.File, Number: line.Number, Text: string(line.Data), Matched: res.Rule >= 0}
 		if res.Rule >= 0 {
 			r := rules[res.Rule]

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,20 +31,78 @@ type Stats struct {
 	SpansExported       atomic.Int64
 	SpansRejected       atomic.Int64 // refused by the collector (partial success)
 	SpansFailed         atomic.Int64 // not delivered
-	// Matched counts lines per rule, in rule order.
-	Matched []atomic.Int64
-	rules   []string
-	noSpan  []bool
+	// The daemon's own events.
+	CheckpointWrites atomic.Int64
+	CheckpointErrors atomic.Int64
+	Reloads          atomic.Int64 // rules reloaded
+	ReloadFailures   atomic.Int64 // reloads refused (invalid rules)
+	ExportCalls      atomic.Int64 // export calls, retries included
+	ExportRetries    atomic.Int64 // export calls that failed and will be retried
+
+	mu    sync.Mutex
+	rules []*ruleCount // lines matched per rule name, in first-seen order
 }
 
-// NewStats returns zeroed Stats for rules.
+// ruleCount counts the lines one rule matched. Counters are kept by rule
+// name, so they carry on across a reload of the rules.
+type ruleCount struct {
+	name   string
+	noSpan bool
+	n      atomic.Int64
+}
+
+// NewStats returns zeroed Stats, listing rules in the summary even when they
+// match nothing.
 func NewStats(rules []*config.Rule) *Stats {
-	s := &Stats{Matched: make([]atomic.Int64, len(rules))}
-	for _, r := range rules {
-		s.rules = append(s.rules, r.Name)
-		s.noSpan = append(s.noSpan, r.Mapper == nil)
-	}
+	s := &Stats{}
+	s.counters(rules)
 	return s
+}
+
+// counters returns the match counters of rules, in their order, adding the
+// rules not counted yet.
+func (s *Stats) counters(rules []*config.Rule) []*atomic.Int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*atomic.Int64, len(rules))
+	for i, r := range rules {
+		var c *ruleCount
+		for _, x := range s.rules {
+			if x.name == r.Name {
+				c = x
+				break
+			}
+		}
+		if c == nil {
+			c = &ruleCount{name: r.Name}
+			s.rules = append(s.rules, c)
+		}
+		c.noSpan = r.Mapper == nil
+		out[i] = &c.n
+	}
+	return out
+}
+
+// Matched returns how many lines the rule named matched.
+func (s *Stats) Matched(rule string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.rules {
+		if c.name == rule {
+			return c.n.Load()
+		}
+	}
+	return 0
+}
+
+// eachRule calls fn for every rule counted, in first-seen order.
+func (s *Stats) eachRule(fn func(name string, noSpan bool, n int64)) {
+	s.mu.Lock()
+	rules := append([]*ruleCount(nil), s.rules...)
+	s.mu.Unlock()
+	for _, c := range rules {
+		fn(c.name, c.noSpan, c.n.Load())
+	}
 }
 
 // countLine records one line read, before any rule sees it.
@@ -58,13 +117,14 @@ func (s *Stats) countLine(l *source.Line) {
 	}
 }
 
-// count records one processed line.
-func (s *Stats) count(res *Result) {
+// count records one processed line; matched are the counters of the rules
+// the line was tried against (from counters).
+func (s *Stats) count(res *Result, matched []*atomic.Int64) {
 	if res.Rule < 0 {
 		s.Unmatched.Add(1)
 		return
 	}
-	s.Matched[res.Rule].Add(1)
+	matched[res.Rule].Add(1)
 	if res.Err != nil {
 		s.MapErrors.Add(1)
 		return
@@ -96,13 +156,13 @@ func (s *Stats) WriteSummary(w io.Writer, elapsed time.Duration) {
 	}
 	fmt.Fprintf(w, "logspan: read %d lines (%s) from %d files in %s (%.0f lines/s)\n",
 		lines, byteSize(s.Bytes.Load()), s.Files.Load(), elapsed.Round(time.Millisecond), rate)
-	for i, name := range s.rules {
+	s.eachRule(func(name string, noSpan bool, n int64) {
 		note := ""
-		if s.noSpan[i] {
+		if noSpan {
 			note = " (counted, no spans)"
 		}
-		fmt.Fprintf(w, "  matched %-22s %d%s\n", name, s.Matched[i].Load(), note)
-	}
+		fmt.Fprintf(w, "  matched %-22s %d%s\n", name, n, note)
+	})
 	fmt.Fprintf(w, "  unmatched                      %d\n", s.Unmatched.Load())
 	for _, c := range []struct {
 		name string

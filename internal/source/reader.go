@@ -24,6 +24,14 @@ type Reader struct {
 	buf     []byte
 	utf8Buf []byte
 	err     error
+
+	// follow holds back a last line without its newline instead of
+	// returning it: a followed file is still being written, and the rest of
+	// that line arrives later. The bytes already read stay in buf.
+	follow  bool
+	partial bool  // buf holds the start of a line whose newline has not arrived
+	pending int64 // bytes of that line consumed so far
+	ptrunc  bool  // that line is already longer than the limit
 }
 
 // NewReader returns a Reader of r, whose lines are attributed to file and
@@ -33,6 +41,46 @@ func NewReader(r io.Reader, file string, offset int64, maxLine int) *Reader {
 		maxLine = DefaultMaxLineBytes
 	}
 	return &Reader{r: bufio.NewReaderSize(r, 256<<10), file: file, offset: offset, max: maxLine}
+}
+
+// newFollowReader returns a Reader for a file that is still growing: at the
+// current end it returns io.EOF without consuming a last line that lacks its
+// newline, and a later Next continues from where it stopped, once the writer
+// has finished the line. Its buffer is smaller than a backfill's, because a
+// daemon may follow hundreds of files at once.
+func newFollowReader(r io.Reader, file string, offset int64, maxLine int) *Reader {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLineBytes
+	}
+	return &Reader{r: bufio.NewReaderSize(r, followBufBytes), file: file, offset: offset, max: maxLine, follow: true}
+}
+
+// followBufBytes is a followed file's read buffer: big enough for many
+// HAProxy lines per read call, small enough for hundreds of files.
+const followBufBytes = 32 << 10
+
+// reset makes the Reader read r from offset, forgetting any held-back
+// partial line and any error: for a file truncated in place.
+func (r *Reader) reset(src io.Reader, offset int64) {
+	r.r.Reset(src)
+	r.offset, r.number = offset, 0
+	r.buf, r.partial, r.pending, r.ptrunc, r.err = r.buf[:0], false, 0, false, nil
+}
+
+// Pending is how many bytes of an unfinished last line a following Reader
+// holds back (0 when none).
+func (r *Reader) Pending() int64 { return r.pending }
+
+// flushPartial returns the held-back partial line as a complete line, for a
+// followed file that will not grow any more (deleted, or rotated away and
+// idle). ok is false when there is none.
+func (r *Reader) flushPartial() (line Line, ok bool) {
+	if !r.partial {
+		return Line{}, false
+	}
+	n, truncated := r.pending, r.ptrunc
+	r.partial, r.pending, r.ptrunc = false, 0, false
+	return r.finish(n, truncated), true
 }
 
 // Offset is the position just past the last line returned.
@@ -45,9 +93,14 @@ func (r *Reader) Next() (Line, error) {
 	if r.err != nil {
 		return Line{}, r.err
 	}
-	r.buf = r.buf[:0]
 	var n int64 // bytes consumed, including any cut part and the newline
 	truncated := false
+	if r.partial {
+		n, truncated = r.pending, r.ptrunc
+		r.partial, r.pending, r.ptrunc = false, 0, false
+	} else {
+		r.buf = r.buf[:0]
+	}
 	for {
 		chunk, err := r.r.ReadSlice('\n')
 		n += int64(len(chunk))
@@ -63,6 +116,12 @@ func (r *Reader) Next() (Line, error) {
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
+		if err == io.EOF && r.follow {
+			if n > 0 {
+				r.partial, r.pending, r.ptrunc = true, n, truncated
+			}
+			return Line{}, io.EOF // not sticky: the file may grow
+		}
 		if err == io.EOF {
 			if n == 0 {
 				r.err = io.EOF
@@ -74,6 +133,11 @@ func (r *Reader) Next() (Line, error) {
 		r.err = fmt.Errorf("%s: read at offset %d: %w", r.file, r.offset+n, err)
 		return Line{}, r.err
 	}
+	return r.finish(n, truncated), nil
+}
+
+// finish turns the n bytes consumed into buf into the next Line.
+func (r *Reader) finish(n int64, truncated bool) Line {
 	data := bytes.TrimSuffix(r.buf, []byte{'\r'})
 	r.number++
 	line := Line{File: r.file, Number: r.number, Offset: r.offset, End: r.offset + n, Truncated: truncated}
@@ -84,5 +148,5 @@ func (r *Reader) Next() (Line, error) {
 	}
 	line.Data = data
 	r.offset += n
-	return line, nil
+	return line
 }

@@ -1,0 +1,456 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/logspan/logspan/emit"
+	"github.com/logspan/logspan/internal/checkpoint"
+	"github.com/logspan/logspan/internal/config"
+	"github.com/logspan/logspan/internal/source"
+)
+
+// Daemon follows the files of its inputs and exports a span for every line
+// a rule maps, until its context ends. One goroutine reads (the tailer),
+// workers parse and map in parallel, and the exporter's batcher sends; every
+// queue between them is bounded, so a slow or absent collector stops the
+// reading (the log files are the buffer) instead of growing memory.
+//
+// Checkpoints record, per file, the offset up to which every span has been
+// acknowledged by the collector, never just read: after a crash, lines
+// whose spans were in flight are read and sent again, with the same ids.
+type Daemon struct {
+	// Inputs are the files to follow and their rules.
+	Inputs []config.Input
+	Sender emit.Sender
+	// Export holds the batching settings.
+	Export emit.Config
+	// Settings are the daemon settings, defaults filled in.
+	Settings config.Daemon
+	// Store keeps the checkpoints; Entries are those it held at start.
+	Store   *checkpoint.Store
+	Entries []checkpoint.Entry
+	Log     *slog.Logger
+	// Workers parse and map in parallel (default GOMAXPROCS).
+	Workers int
+	MaxLine int
+	Stats   *Stats
+	Health  *Health
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// PollTick, DiscoverTick and SaveTick trigger reading, globbing and
+	// saving checkpoints; nil means tickers at the settings' intervals
+	// (SaveTick: every second). Tests send on them instead of sleeping.
+	PollTick, DiscoverTick, SaveTick <-chan time.Time
+	// Ready is called once the files found at startup are being followed.
+	Ready func()
+
+	chans   sync.Once
+	reloads chan reload
+	started chan struct{} // closed once Run has set up the tailer
+	tailer  *source.Tailer
+	acks    *acks
+	sets    atomic.Pointer[[]*ruleSet]
+	logged  lineLog
+}
+
+// ruleSet is the rules of one input and their match counters.
+type ruleSet struct {
+	rules   []*config.Rule
+	matched []*atomic.Int64
+}
+
+type reload struct {
+	inputs []config.Input
+	done   chan struct{}
+}
+
+// forgetAfter is how long the checkpoint of a file no longer found is kept:
+// long enough for a rotated log to be compressed and found again.
+const forgetAfter = 72 * time.Hour
+
+func (d *Daemon) init() {
+	if d.Workers <= 0 {
+		d.Workers = runtime.GOMAXPROCS(0)
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Health == nil {
+		d.Health = &Health{}
+	}
+	d.Settings = d.Settings.WithDefaults()
+	d.logged.log = d.Log
+	d.makeChans()
+}
+
+// makeChans makes the channels Reload and Started use, which may be called
+// before Run.
+func (d *Daemon) makeChans() {
+	d.chans.Do(func() {
+		d.reloads = make(chan reload)
+		d.started = make(chan struct{})
+	})
+}
+
+// Started is closed once Run is following the files found at startup.
+func (d *Daemon) Started() <-chan struct{} {
+	d.makeChans()
+	return d.started
+}
+
+// Run follows the files until ctx ends, then stops reading, delivers what
+// was read within Settings.ShutdownTimeout, and saves the checkpoints. Its
+// error is non-nil only when the final checkpoint could not be saved.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.init()
+	known := map[*source.Known]checkpoint.Entry{}
+	var ks []*source.Known
+	var lastRun time.Time
+	for _, e := range d.Entries {
+		k := knownOf(e)
+		known[&k] = e
+		ks = append(ks, &k)
+		if e.Seen.After(lastRun) {
+			lastRun = e.Seen
+		}
+	}
+	d.acks = newAcks(known)
+	d.setInputs(d.Inputs)
+	d.tailer = source.NewTailer(source.TailerConfig{
+		Inputs: sourceInputs(d.Inputs), Known: ks, LastRun: lastRun,
+		MaxLine: d.MaxLine, MaxOpen: d.Settings.MaxOpenFiles, RotateWait: d.Settings.RotateWait,
+		Now: d.Now, Log: d.Log, OnOpen: d.acks.open, OnClose: d.acks.close,
+	})
+	close(d.started)
+
+	batcher := emit.NewBatcher(d.Sender, d.Export, d.reported)
+	// Workers outlive ctx: at shutdown they finish the chunks already read,
+	// until the flush deadline cancels them.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	work := make(chan *chunk, 2*d.Workers)
+	var wg sync.WaitGroup
+	for i := 0; i < d.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.work(workCtx, work, batcher)
+		}()
+	}
+
+	saveTick := d.SaveTick
+	if saveTick == nil {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		saveTick = t.C
+	}
+	saverDone := make(chan struct{})
+	saverStopped := make(chan struct{})
+	go func() {
+		defer close(saverStopped)
+		for {
+			select {
+			case <-saveTick:
+				d.save()
+			case <-saverDone:
+				return
+			}
+		}
+	}()
+
+	d.tailer.Discover()
+	if d.Ready != nil {
+		d.Ready()
+	}
+	d.read(ctx, work)
+
+	// Shutdown: what was read is delivered within the deadline; what is
+	// abandoned keeps its file's checkpoint before it, to be read again.
+	d.acks.holdFailed()
+	close(work)
+	deadline := time.AfterFunc(d.Settings.ShutdownTimeout, stopWork)
+	defer deadline.Stop()
+	wg.Wait()
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.Settings.ShutdownTimeout)
+	defer cancel()
+	if err := batcher.Close(fctx); err != nil {
+		d.Log.Error("spans still in flight when the shutdown deadline passed: they are sent again after the restart", "err", err)
+	}
+	close(saverDone)
+	<-saverStopped
+	d.tailer.Close()
+	return d.save()
+}
+
+// Reload replaces the inputs and their rules; offsets are kept. It returns
+// once the reader has taken them, or ctx ends.
+func (d *Daemon) Reload(ctx context.Context, inputs []config.Input) error {
+	r := reload{inputs: inputs, done: make(chan struct{})}
+	select {
+	case <-d.Started():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case d.reloads <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func sourceInputs(inputs []config.Input) []source.Input {
+	out := make([]source.Input, len(inputs))
+	for i, in := range inputs {
+		out[i] = in.Input
+	}
+	return out
+}
+
+func (d *Daemon) setInputs(inputs []config.Input) {
+	sets := make([]*ruleSet, len(inputs))
+	for i, in := range inputs {
+		sets[i] = &ruleSet{rules: in.Rules, matched: d.Stats.counters(in.Rules)}
+	}
+	d.sets.Store(&sets)
+}
+
+// setFor returns the rules for a file of input i; a file no input matches
+// any more (after a reload) keeps the first input's rules while its last
+// lines are read.
+func (d *Daemon) setFor(i int) *ruleSet {
+	sets := *d.sets.Load()
+	if i < 0 || i >= len(sets) {
+		i = 0
+	}
+	return sets[i]
+}
+
+// read is the reading goroutine: it polls the files on every poll tick (and
+// again at once while they have more), discovers new files on its slower
+// tick, and applies reloads between polls.
+func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
+	pollTick, discoverTick := d.PollTick, d.DiscoverTick
+	if pollTick == nil {
+		t := time.NewTicker(d.Settings.PollInterval)
+		defer t.Stop()
+		pollTick = t.C
+	}
+	if discoverTick == nil {
+		t := time.NewTicker(d.Settings.DiscoverInterval)
+		defer t.Stop()
+		discoverTick = t.C
+	}
+	var cur *chunk
+	send := func() error {
+		if cur == nil {
+			return nil
+		}
+		c := cur
+		cur = nil
+		c.t = d.acks.push(c.file, c.start, c.end)
+		select {
+		case work <- c:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	visit := func(f *source.Followed, l *source.Line) error {
+		if cur != nil && (cur.file != f || len(cur.lines) == chunkLines || len(cur.data)+len(l.Data) > chunkBytes) {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+		if cur == nil {
+			cur = chunkPool.Get().(*chunk)
+			cur.file, cur.start, cur.rules = f, l.Offset, d.setFor(f.Input)
+		}
+		d.Stats.countLine(l)
+		if l.Truncated {
+			d.Log.Warn("line too long: cut", "file", l.File, "offset", l.Offset)
+		}
+		start := len(cur.data)
+		cur.data = append(cur.data, l.Data...)
+		cur.lines = append(cur.lines, chunkLine{start: start, end: len(cur.data), file: l.File, number: l.Number})
+		cur.end = l.End
+		return nil
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-pollTick:
+		case <-discoverTick:
+			d.tailer.Discover()
+		case r := <-d.reloads:
+			d.setInputs(r.inputs)
+			d.tailer.SetInputs(sourceInputs(r.inputs))
+			d.tailer.Discover()
+			close(r.done)
+		}
+		for {
+			more, err := d.tailer.Poll(visit)
+			if err == nil {
+				err = send()
+			}
+			if err != nil {
+				if cur != nil {
+					recycle(cur)
+				}
+				return
+			}
+			if !more || ctx.Err() != nil {
+				break
+			}
+		}
+	}
+}
+
+// work parses and maps chunks and hands their spans to the batcher, each
+// tagged with its chunk's ticket.
+func (d *Daemon) work(ctx context.Context, work <-chan *chunk, batcher *emit.Batcher[*ticket]) {
+	procs := map[*ruleSet]*Processor{}
+	for c := range work {
+		p := procs[c.rules]
+		if p == nil {
+			if len(procs) > 64 {
+				clear(procs) // rule sets of earlier reloads
+			}
+			p = NewProcessor(c.rules.rules)
+			procs[c.rules] = p
+		}
+		complete := true
+		for _, l := range c.lines {
+			res := p.Process(c.data[l.start:l.end])
+			d.Stats.count(&res, c.rules.matched)
+			switch {
+			case res.Rule < 0:
+				d.logged.note("line matches no rule", l)
+			case res.Err != nil:
+				d.logged.note(fmt.Sprintf("rule %s: line not mapped: %v", c.rules.rules[res.Rule].Name, res.Err), l)
+			case res.Span != nil:
+				d.acks.adding(c.t)
+				if err := batcher.Add(ctx, res.Span, c.t); err != nil {
+					d.acks.notAdded(c.t)
+					complete = false
+				}
+			}
+			if !complete {
+				break
+			}
+		}
+		if complete {
+			d.acks.processed(c.t)
+		}
+		recycle(c)
+	}
+}
+
+// reported is the batcher's done: it counts the batch and moves the
+// checkpoints of the files its spans came from.
+func (d *Daemon) reported(tickets []*ticket, r emit.Result) {
+	d.Stats.SpansExported.Add(int64(r.Exported))
+	d.Stats.SpansRejected.Add(int64(r.Rejected))
+	d.Stats.SpansFailed.Add(int64(r.Failed))
+	if r.Err != nil {
+		d.Log.Error("export failed", "spans_failed", r.Failed, "spans_rejected", r.Rejected, "attempts", r.Attempts, "err", r.Err)
+	}
+	d.acks.reported(tickets, r.Failed > 0)
+}
+
+// save writes the checkpoints if they moved.
+func (d *Daemon) save() error {
+	if d.Store == nil {
+		return nil
+	}
+	written, err := d.Store.Save(d.acks.entries(d.Now(), forgetAfter))
+	if err != nil {
+		d.Stats.CheckpointErrors.Add(1)
+		d.Log.Error("cannot save checkpoints", "dir", d.Store.Dir(), "err", err)
+		return fmt.Errorf("saving checkpoints: %w", err)
+	}
+	if written {
+		d.Stats.CheckpointWrites.Add(1)
+	}
+	return nil
+}
+
+// Tailer returns the tailer once Run has started (for metrics), else nil.
+func (d *Daemon) Tailer() *source.Tailer {
+	select {
+	case <-d.Started():
+		return d.tailer
+	default:
+		return nil
+	}
+}
+
+// recycle returns a chunk to the pool.
+func recycle(c *chunk) {
+	c.data, c.lines, c.file, c.t, c.rules = c.data[:0], c.lines[:0], nil, nil, nil
+	chunkPool.Put(c)
+}
+
+// lineLog logs the first problem lines one by one and then only counts
+// them, so a garbage file does not flood the journal.
+type lineLog struct {
+	log *slog.Logger
+	n   atomic.Int64
+}
+
+// maxLogged is how many problem lines are logged one by one.
+const maxLogged = 10
+
+func (ll *lineLog) note(msg string, l chunkLine) {
+	n := ll.n.Add(1)
+	if n <= maxLogged {
+		ll.log.Warn(msg, "file", l.file, "line", l.number)
+	}
+	if n == maxLogged {
+		ll.log.Warn("further unmatched or unmapped lines are counted, not logged; `logspan test FILE` shows each")
+	}
+}
+
+// Health says whether exports are succeeding, for /healthz.
+type Health struct {
+	failingSince atomic.Int64 // unix nanoseconds of the first failure in a row; 0 when healthy
+}
+
+// Observe records one export call (emit.Config.Observe).
+func (h *Health) Observe(a emit.Attempt, now time.Time) {
+	if a.Err == nil {
+		h.failingSince.Store(0)
+		return
+	}
+	h.failingSince.CompareAndSwap(0, now.UnixNano())
+}
+
+// Check returns an error when exports have been failing for longer than
+// after.
+func (h *Health) Check(now time.Time, after time.Duration) error {
+	since := h.failingSince.Load()
+	if since == 0 {
+		return nil
+	}
+	failing := now.Sub(time.Unix(0, since))
+	if failing < after {
+		return nil
+	}
+	return errors.New("exports have been failing for " + failing.Round(time.Second).String())
+}

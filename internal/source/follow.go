@@ -1,0 +1,126 @@
+package source
+
+import (
+	"bufio"
+	"compress/gzip"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+)
+
+// follower reads one open file that may still be written to. It never
+// consumes a last line that lacks its newline, notices when the file was
+// truncated or rewritten in place, and keeps the file's fingerprint up to
+// date while the file is shorter than FingerprintSize.
+type follower struct {
+	f  *os.File
+	r  *Reader
+	id Identity
+	// size is the file's size at the last check (compressed size for gzip).
+	size int64
+	// done says a gzip file was read to its end: it has nothing more.
+	done bool
+	buf  []byte // the first bytes, read again at every check
+}
+
+// newFollower reads f from offset. id and prefix come from identify. A gzip
+// file is decompressed from its start and offset bytes are skipped; when it
+// holds fewer, the returned follower starts at 0 and reset says so.
+func newFollower(f *os.File, name string, id Identity, size, offset int64, maxLine int) (fo *follower, reset bool, err error) {
+	fo = &follower{f: f, id: id, size: size}
+	if !id.Compressed {
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			return nil, false, fmt.Errorf("cannot seek %s to offset %d: %w", name, offset, err)
+		}
+		fo.r = newFollowReader(f, name, offset, maxLine)
+		return fo, false, nil
+	}
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return nil, false, fmt.Errorf("%s looks like gzip but its header is broken: %w", name, err)
+	}
+	skipped, err := io.CopyN(io.Discard, zr, offset)
+	if err != nil && err != io.EOF {
+		return nil, false, fmt.Errorf("cannot decompress %s: %w", name, err)
+	}
+	if skipped < offset {
+		// The checkpoint is past the end: not the file it was taken of.
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, false, fmt.Errorf("cannot seek %s: %w", name, err)
+		}
+		if err := zr.Reset(bufio.NewReader(f)); err != nil {
+			return nil, false, fmt.Errorf("cannot decompress %s: %w", name, err)
+		}
+		offset, reset = 0, true
+	}
+	// A gzip file is complete: its last line counts even without a newline.
+	fo.r = NewReader(zr, name, offset, maxLine)
+	return fo, reset, nil
+}
+
+// next returns the next complete line, or io.EOF when there is none yet (or,
+// for gzip, none left: done is then set).
+func (fo *follower) next() (Line, error) {
+	l, err := fo.r.Next()
+	if err == io.EOF && fo.id.Compressed {
+		fo.done = true
+	}
+	return l, err
+}
+
+// offset is the position just past the last line returned.
+func (fo *follower) offset() int64 { return fo.r.Offset() }
+
+// check stats the open file. It reports truncated when the file is now
+// shorter than what was read, or its first bytes are no longer the ones
+// fingerprinted (truncated and written again between two checks), and it
+// extends the fingerprint while the file grows towards FingerprintSize.
+func (fo *follower) check() (fi os.FileInfo, truncated bool, err error) {
+	fi, err = fo.f.Stat()
+	if err != nil {
+		return nil, false, fmt.Errorf("cannot stat %s: %w", fo.f.Name(), err)
+	}
+	if fo.id.Compressed {
+		return fi, false, nil
+	}
+	fo.size = fi.Size()
+	if fo.size < fo.r.Offset()+fo.r.Pending() {
+		return fi, true, nil
+	}
+	if fo.id.FingerprintLen == 0 && fo.size == 0 {
+		return fi, false, nil
+	}
+	if fo.buf == nil {
+		fo.buf = make([]byte, FingerprintSize)
+	}
+	buf := fo.buf[:min(fo.size, FingerprintSize)]
+	n, err := fo.f.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		return nil, false, fmt.Errorf("cannot read %s: %w", fo.f.Name(), err)
+	}
+	buf = buf[:n]
+	if !fo.id.SameContent(buf) {
+		return fi, true, nil
+	}
+	if len(buf) > fo.id.FingerprintLen {
+		fo.id.FingerprintLen, fo.id.Fingerprint = len(buf), sha256.Sum256(buf)
+	}
+	return fi, false, nil
+}
+
+// restart reads the file again from its start, after a truncation.
+func (fo *follower) restart() error {
+	if _, err := fo.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("cannot seek %s: %w", fo.f.Name(), err)
+	}
+	fo.r.reset(fo.f, 0)
+	prefix, _, err := readPrefix(fo.f)
+	if err != nil {
+		return err
+	}
+	fo.id.FingerprintLen, fo.id.Fingerprint = len(prefix), sha256.Sum256(prefix)
+	return nil
+}
+
+func (fo *follower) close() error { return fo.f.Close() }

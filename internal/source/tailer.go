@@ -1,0 +1,714 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Input says which files to follow: the paths matching any of Paths (shell
+// globs) and none of Exclude (globs tried on the full path and on the base
+// name, so "*.gz" excludes compressed files anywhere).
+type Input struct {
+	Paths   []string
+	Exclude []string
+	// StartAtBeginning reads a file found at startup, that no checkpoint
+	// knows, from its start instead of from its end. Files that appear
+	// while logspan runs are always read from their start.
+	StartAtBeginning bool
+}
+
+// Matches says whether path is one of the input's files.
+func (in *Input) Matches(path string) bool {
+	hit := false
+	for _, p := range in.Paths {
+		if ok, _ := filepath.Match(p, path); ok {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return false
+	}
+	return !in.excluded(path)
+}
+
+func (in *Input) excluded(path string) bool {
+	base := filepath.Base(path)
+	for _, x := range in.Exclude {
+		if ok, _ := filepath.Match(x, path); ok {
+			return true
+		}
+		if ok, _ := filepath.Match(x, base); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Known is a file read before: an entry of the checkpoints logspan started
+// with, or a file released earlier in this run. A file found later with the
+// same identity resumes at Offset instead of being read again.
+type Known struct {
+	Path string
+	Identity
+	// Offset is where reading resumes.
+	Offset int64
+	// Finished says a gzip file was read to its end.
+	Finished bool
+	// Seen is when the file was last seen; old entries are forgotten.
+	Seen time.Time
+}
+
+// Reason says why a followed file was closed.
+type Reason int
+
+const (
+	// Released: the file was deleted or rotated away and has been read to
+	// its end, or no input matches it any more.
+	Released Reason = iota
+	// Finished: a gzip file was read to its end.
+	Finished
+	// Truncated: the file was truncated (copytruncate); it continues as a
+	// new Followed read from offset 0.
+	Truncated
+)
+
+func (r Reason) String() string {
+	switch r {
+	case Released:
+		return "released"
+	case Finished:
+		return "finished"
+	case Truncated:
+		return "truncated"
+	}
+	return fmt.Sprintf("Reason(%d)", int(r))
+}
+
+// TailerConfig configures a Tailer.
+type TailerConfig struct {
+	Inputs []Input
+	// Known are the checkpointed files. Entries whose identity matches a
+	// file found are resumed at their offset; the Followed's Resumed is then
+	// the very pointer given here.
+	Known []*Known
+	// LastRun is when the previous logspan process last saved its
+	// checkpoints (zero when there were none). A file found at startup that
+	// no checkpoint knows and that changed after LastRun was written while
+	// logspan was down: it is read from its start whatever the input says.
+	LastRun time.Time
+	// MaxLine is the longest line kept whole (default 64 KiB).
+	MaxLine int
+	// MaxOpen caps the files open at once (default 1024); further files
+	// wait for a slot.
+	MaxOpen int
+	// RotateWait is how long a file that was rotated away or deleted must
+	// have stopped growing before it is closed: the writer may still append
+	// through its open descriptor until it reopens the log (default 15s).
+	RotateWait time.Duration
+	// TurnBytes is how much one Poll reads from one file before moving to
+	// the next, so a busy file does not starve the others (default 1 MiB).
+	TurnBytes int64
+	// Now is the clock (default time.Now); tests inject their own.
+	Now func() time.Time
+	// Open opens a file for reading (default os.Open); tests inject
+	// failures such as permission denied, which root cannot otherwise see.
+	Open func(name string) (*os.File, error)
+	Log  *slog.Logger
+	// OnOpen is called when a file starts being followed, OnClose when it
+	// stops. Both run on the goroutine calling Discover or Poll.
+	OnOpen  func(f *Followed)
+	OnClose func(f *Followed, why Reason, k *Known)
+}
+
+// TailStats counts the tailer's events, for metrics.
+type TailStats struct {
+	Rotations   atomic.Int64 // followed files renamed away or replaced
+	Deletions   atomic.Int64 // followed files deleted
+	Truncations atomic.Int64 // files found truncated or rewritten in place
+	OpenErrors  atomic.Int64 // failed attempts to open a matching file
+	Resumed     atomic.Int64 // files resumed from a checkpoint
+}
+
+// Tailer follows the files of its inputs: it finds them (Discover), reads
+// what was appended to each (Poll), and recognises rotation, truncation and
+// deletion. It owns no goroutine: the caller calls Discover and Poll from
+// one goroutine, on its own schedule (a ticker in the daemon, a manual
+// trigger in tests), which keeps it deterministic.
+//
+// Unlike tail -F, a rotated file is not left at once: it is kept open and
+// read until it has stopped growing for RotateWait, since its writer may
+// still be appending through an open descriptor. A last line without its
+// newline is never consumed until the newline arrives (or the file is let
+// go).
+type Tailer struct {
+	cfg   TailerConfig
+	Stats TailStats
+
+	mu      sync.Mutex // guards files and inputs for readers of Files
+	files   []*Followed
+	inputs  []Input
+	known   []*Known
+	nextID  uint64
+	scanned bool // the first Discover has run
+	// failing remembers paths whose open failed, so each problem is logged
+	// once, not at every discovery.
+	failing map[string]string
+	waiting bool // a "too many open files" warning was logged
+}
+
+// Followed is one followed file.
+type Followed struct {
+	// ID is unique within the process and never reused; a file truncated in
+	// place continues under a new ID.
+	ID uint64
+	// Input is the index of the input the file belongs to.
+	Input int
+	// Start is the offset reading began at.
+	Start int64
+	// Resumed is the known entry the file resumed from, or nil.
+	Resumed *Known
+
+	Lines atomic.Int64 // lines read
+	Bytes atomic.Int64 // bytes read, including newlines
+
+	mu   sync.Mutex
+	path string
+	id   Identity
+	size int64
+
+	fo          *follower
+	orphanSince time.Time // when its path stopped leading to it
+	lastGrowth  time.Time
+	lastSize    int64
+}
+
+// Path is the name the file was last seen under.
+func (f *Followed) Path() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.path
+}
+
+// Identity is the file's identity as of the last check.
+func (f *Followed) Identity() Identity {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.id
+}
+
+// Size is the file's size at the last check (-1 for gzip, whose offsets
+// count decompressed bytes).
+func (f *Followed) Size() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.size
+}
+
+// NewTailer returns a Tailer; nothing is opened before the first Discover.
+func NewTailer(cfg TailerConfig) *Tailer {
+	if cfg.MaxOpen <= 0 {
+		cfg.MaxOpen = 1024
+	}
+	if cfg.RotateWait <= 0 {
+		cfg.RotateWait = 15 * time.Second
+	}
+	if cfg.TurnBytes <= 0 {
+		cfg.TurnBytes = 1 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Open == nil {
+		cfg.Open = os.Open
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.OnOpen == nil {
+		cfg.OnOpen = func(*Followed) {}
+	}
+	if cfg.OnClose == nil {
+		cfg.OnClose = func(*Followed, Reason, *Known) {}
+	}
+	t := &Tailer{cfg: cfg, inputs: cfg.Inputs, failing: map[string]string{}}
+	t.known = append(t.known, cfg.Known...)
+	return t
+}
+
+// Files returns the files followed now.
+func (t *Tailer) Files() []*Followed {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]*Followed(nil), t.files...)
+}
+
+// SetInputs replaces the inputs (a reload of the rules). Followed files keep
+// their offsets; a file no input matches any more is read to its current end
+// and let go at the next Poll.
+func (t *Tailer) SetInputs(inputs []Input) {
+	t.mu.Lock()
+	t.inputs = inputs
+	t.mu.Unlock()
+	for _, f := range t.Files() {
+		f.Input = t.inputFor(f.Path())
+	}
+}
+
+// inputFor returns the index of the first input matching path, or -1.
+func (t *Tailer) inputFor(path string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range t.inputs {
+		if t.inputs[i].Matches(path) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Forget drops known entries not seen for maxAge.
+func (t *Tailer) Forget(maxAge time.Duration) {
+	now := t.cfg.Now()
+	kept := t.known[:0]
+	for _, k := range t.known {
+		if now.Sub(k.Seen) <= maxAge {
+			kept = append(kept, k)
+		}
+	}
+	t.known = kept
+}
+
+// Discover expands the inputs' globs and starts following every matching
+// file not followed yet. A followed file found under a new name (rotated
+// within the glob) keeps its offset and takes the new name. Problems with
+// one file are logged once and do not stop the others.
+func (t *Tailer) Discover() {
+	first := !t.scanned
+	t.scanned = true
+	t.mu.Lock()
+	inputs := t.inputs
+	t.mu.Unlock()
+	seen := map[string]bool{}
+	for i := range inputs {
+		in := &inputs[i]
+		for _, pattern := range in.Paths {
+			matches, err := filepath.Glob(pattern)
+			if err != nil {
+				t.cfg.Log.Error("bad path pattern", "pattern", pattern, "err", err)
+				continue
+			}
+			if len(matches) == 0 && !hasMeta(pattern) {
+				t.failOnce(pattern, "file does not exist (yet): it is picked up when it appears", nil)
+			}
+			for _, path := range matches {
+				if seen[path] || in.excluded(path) {
+					continue
+				}
+				seen[path] = true
+				t.discover(path, i, in, first)
+			}
+		}
+	}
+}
+
+func hasMeta(p string) bool {
+	for _, c := range p {
+		switch c {
+		case '*', '?', '[', '\\':
+			return true
+		}
+	}
+	return false
+}
+
+// failOnce logs a problem with path once until it changes or goes away.
+func (t *Tailer) failOnce(path, msg string, err error) {
+	text := msg
+	if err != nil {
+		text = msg + ": " + err.Error()
+	}
+	if t.failing[path] == text {
+		return
+	}
+	t.failing[path] = text
+	if err != nil {
+		t.cfg.Log.Error(msg, "file", path, "err", err)
+	} else {
+		t.cfg.Log.Warn(msg, "file", path)
+	}
+}
+
+// discover handles one path that matches input i.
+func (t *Tailer) discover(path string, input int, in *Input, first bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Stats.OpenErrors.Add(1)
+		t.failOnce(path, "cannot stat file", err)
+		return
+	}
+	if fi.IsDir() {
+		t.failOnce(path, "is a directory, not a log file: make the glob match files only", nil)
+		return
+	}
+	dev, ino := fileKey(fi)
+	for _, f := range t.files {
+		if f.id.Dev == dev && f.id.Inode == ino {
+			if f.Path() != path {
+				t.cfg.Log.Info("followed file found under a new name: continuing at its offset", "file", path, "was", f.Path(), "offset", f.fo.offset())
+				f.mu.Lock()
+				f.path = path
+				f.mu.Unlock()
+				f.fo.r.file = path
+				f.orphanSince = time.Time{}
+				f.Input = input
+			}
+			return
+		}
+	}
+	for _, k := range t.known {
+		if k.Dev == dev && k.Inode == ino {
+			// Nothing new in a file read to its end: no need to open it.
+			if k.Finished || (!k.Compressed && fi.Size() == k.Offset) {
+				k.Seen = t.cfg.Now()
+				return
+			}
+		}
+	}
+	if len(t.files) >= t.cfg.MaxOpen {
+		if !t.waiting {
+			t.waiting = true
+			t.cfg.Log.Warn("too many files open: further files wait until others are let go (raise daemon.max_open_files)", "max_open_files", t.cfg.MaxOpen)
+		}
+		return
+	}
+	fh, err := t.cfg.Open(path)
+	if err != nil {
+		t.Stats.OpenErrors.Add(1)
+		hint := ""
+		if errors.Is(err, fs.ErrPermission) {
+			hint = " (logspan needs read access: run it in the log's group, e.g. adm, or fix the file's mode)"
+		}
+		t.failOnce(path, "cannot open file"+hint, err)
+		return
+	}
+	id, prefix, fi, err := identify(fh)
+	if err != nil {
+		fh.Close()
+		t.Stats.OpenErrors.Add(1)
+		t.failOnce(path, "cannot read file", err)
+		return
+	}
+	delete(t.failing, path)
+	offset, resumed := t.startOffset(path, fh, fi, id, prefix, in, first)
+	if resumed != nil && resumed.Finished {
+		fh.Close()
+		return
+	}
+	if offset < 0 {
+		// A compressed file found at startup with start: end.
+		t.known = append(t.known, &Known{Path: path, Identity: id, Finished: true, Seen: t.cfg.Now()})
+		fh.Close()
+		return
+	}
+	fo, reset, err := newFollower(fh, path, id, fi.Size(), offset, t.cfg.MaxLine)
+	if err != nil {
+		fh.Close()
+		t.Stats.OpenErrors.Add(1)
+		t.failOnce(path, "cannot read file", err)
+		return
+	}
+	if reset {
+		t.Stats.Truncations.Add(1)
+		t.cfg.Log.Warn("checkpoint is past the end of the compressed file: reading it from the start", "file", path, "offset", offset)
+		offset = 0
+	}
+	size := fi.Size()
+	if id.Compressed {
+		size = -1
+	}
+	t.nextID++
+	f := &Followed{ID: t.nextID, Input: input, Start: offset, Resumed: resumed, path: path, id: id, size: size,
+		fo: fo, lastGrowth: t.cfg.Now(), lastSize: fi.Size()}
+	t.mu.Lock()
+	t.files = append(t.files, f)
+	t.mu.Unlock()
+	if resumed != nil {
+		t.Stats.Resumed.Add(1)
+		t.dropKnown(resumed)
+	}
+	t.cfg.Log.Info("following file", "file", path, "offset", offset, "resumed", resumed != nil, "compressed", id.Compressed)
+	t.cfg.OnOpen(f)
+}
+
+// startOffset decides where a newly opened file is read from: a known entry
+// with the same content resumes; otherwise the start of the file, or its end
+// for a file found at startup when the input says so. It returns -1 for a
+// compressed file to be skipped whole.
+func (t *Tailer) startOffset(path string, fh *os.File, fi os.FileInfo, id Identity, prefix []byte, in *Input, first bool) (int64, *Known) {
+	var same, content *Known
+	for _, f := range t.files {
+		// A copy of a followed file (copytruncate's copy, found before the
+		// truncation is): its lines up to the offset read were read.
+		if fid := f.Identity(); fid.FingerprintLen > 0 && fid.SameContent(prefix) && !fid.SameFile(id) {
+			return min(f.fo.offset(), fi.Size()), nil
+		}
+	}
+	for _, k := range t.known {
+		if !k.SameContent(prefix) {
+			continue
+		}
+		if k.SameFile(id) {
+			same = k
+			break
+		}
+		if content == nil && k.FingerprintLen > 0 {
+			content = k
+		}
+	}
+	k := same
+	if k == nil {
+		k = content // a rotated log compressed into a new file, or a copy
+	}
+	if k != nil {
+		if !id.Compressed && k.Offset > fi.Size() {
+			t.Stats.Truncations.Add(1)
+			t.cfg.Log.Warn("file is shorter than its checkpoint (truncated while logspan was stopped): reading it from the start", "file", path, "offset", k.Offset, "size", fi.Size())
+			t.dropKnown(k)
+			return 0, nil
+		}
+		return k.Offset, k
+	}
+	if !first || in.StartAtBeginning {
+		return 0, nil
+	}
+	if !t.cfg.LastRun.IsZero() && fi.ModTime().After(t.cfg.LastRun) {
+		t.cfg.Log.Info("file changed while logspan was stopped and has no checkpoint: reading it from the start", "file", path)
+		return 0, nil
+	}
+	if id.Compressed {
+		return -1, nil
+	}
+	return lastLineEnd(fh, fi.Size()), nil
+}
+
+// lastLineEnd returns the offset just past the last newline at or before
+// size, so that starting "at the end" never starts inside a line.
+func lastLineEnd(f *os.File, size int64) int64 {
+	const step = 64 << 10
+	buf := make([]byte, step)
+	for end := size; end > 0; {
+		start := max(0, end-step)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && err != io.EOF {
+			return size
+		}
+		for i := n - 1; i >= 0; i-- {
+			if buf[i] == '\n' {
+				return start + int64(i) + 1
+			}
+		}
+		end = start
+	}
+	return 0
+}
+
+func (t *Tailer) dropKnown(k *Known) {
+	for i, x := range t.known {
+		if x == k {
+			t.known = append(t.known[:i], t.known[i+1:]...)
+			return
+		}
+	}
+}
+
+// Poll reads what was appended to every followed file, up to TurnBytes per
+// file, and calls visit for each complete line in order. It returns more =
+// true when some file had more to read than its turn allowed, so the caller
+// polls again at once. An error from visit (the caller is shutting down)
+// stops the poll and is returned: the caller is shutting down, and lines
+// not taken are read again after a restart, from the checkpoint.
+//
+// Poll also checks each file: a file truncated in place is read again from
+// its start under a new Followed; a file whose path now leads elsewhere or
+// nowhere (rotated or deleted) is read to its end and closed once it has
+// not grown for RotateWait.
+func (t *Tailer) Poll(visit func(f *Followed, l *Line) error) (more bool, err error) {
+	for _, f := range t.Files() {
+		m, err := t.poll(f, visit)
+		if err != nil {
+			return false, err
+		}
+		more = more || m
+	}
+	return more, nil
+}
+
+func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more bool, err error) {
+	now := t.cfg.Now()
+	if f.Input < 0 {
+		// No input matches it after a reload: read what is there, then let go.
+		if _, err := t.read(f, visit, -1); err != nil {
+			return false, err
+		}
+		return false, t.release(f, Released, visit)
+	}
+	if !f.id.Compressed {
+		fi, truncated, err := f.fo.check()
+		if err != nil {
+			t.failOnce(f.Path(), "cannot check file", err)
+			return false, nil
+		}
+		if truncated {
+			f = t.truncated(f)
+		}
+		if size := fi.Size(); size != f.lastSize {
+			f.lastSize, f.lastGrowth = size, now
+		}
+		f.mu.Lock()
+		f.size, f.id = fi.Size(), f.fo.id
+		f.mu.Unlock()
+	}
+	more, err = t.read(f, visit, t.cfg.TurnBytes)
+	if err != nil || more {
+		return more, err
+	}
+	if f.fo.done {
+		return false, t.release(f, Finished, visit)
+	}
+	if f.id.Compressed {
+		return false, nil
+	}
+	t.checkPath(f, now)
+	if !f.orphanSince.IsZero() && now.Sub(f.orphanSince) >= t.cfg.RotateWait && now.Sub(f.lastGrowth) >= t.cfg.RotateWait {
+		return false, t.release(f, Released, visit)
+	}
+	return false, nil
+}
+
+// read visits f's complete lines, up to budget bytes (no limit if < 0).
+func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget int64) (more bool, err error) {
+	var n int64
+	for budget < 0 || n < budget {
+		l, err := f.fo.next()
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			t.failOnce(f.Path(), "cannot read file", err)
+			return false, nil
+		}
+		n += l.End - l.Offset
+		f.Lines.Add(1)
+		f.Bytes.Add(l.End - l.Offset)
+		if err := visit(f, &l); err != nil {
+			// Shutting down: the line is not taken, and the checkpoint
+			// stays before it.
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// checkPath notices when f's path no longer leads to f.
+func (t *Tailer) checkPath(f *Followed, now time.Time) {
+	if !f.orphanSince.IsZero() {
+		return
+	}
+	path := f.Path()
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil:
+		dev, ino := fileKey(fi)
+		if dev == f.id.Dev && ino == f.id.Inode {
+			return
+		}
+		t.Stats.Rotations.Add(1)
+		t.cfg.Log.Info("file rotated: reading the old file to its end", "file", path)
+	case errors.Is(err, fs.ErrNotExist):
+		if own, serr := f.fo.f.Stat(); serr == nil && links(own) == 0 {
+			t.Stats.Deletions.Add(1)
+			t.cfg.Log.Info("file deleted: reading it to its end", "file", path)
+		} else {
+			t.Stats.Rotations.Add(1)
+			t.cfg.Log.Info("file renamed away: reading it to its end", "file", path)
+		}
+	default:
+		t.failOnce(path, "cannot stat file", err)
+		return
+	}
+	f.orphanSince = now
+}
+
+// truncated continues f, found truncated or rewritten, as a new Followed read
+// from offset 0.
+func (t *Tailer) truncated(f *Followed) *Followed {
+	t.Stats.Truncations.Add(1)
+	t.cfg.Log.Warn("file truncated (copytruncate rotation?): lines written between the copy and the truncation may be lost; reading it from the start", "file", f.Path(), "offset", f.fo.offset())
+	// The content read so far is remembered: copytruncate's copy of it,
+	// found later under another name, resumes instead of being read again.
+	k := &Known{Path: f.Path(), Identity: f.fo.id, Offset: f.fo.offset(), Seen: t.cfg.Now()}
+	t.known = append(t.known, k)
+	if err := f.fo.restart(); err != nil {
+		t.cfg.Log.Error("cannot read truncated file", "file", f.Path(), "err", err)
+	}
+	t.nextID++
+	nf := &Followed{ID: t.nextID, Input: f.Input, path: f.Path(), id: f.fo.id, size: f.fo.size, fo: f.fo,
+		lastGrowth: f.lastGrowth, lastSize: f.lastSize}
+	t.mu.Lock()
+	for i, x := range t.files {
+		if x == f {
+			t.files[i] = nf
+		}
+	}
+	t.mu.Unlock()
+	t.cfg.OnClose(f, Truncated, k)
+	t.cfg.OnOpen(nf)
+	return nf
+}
+
+// release stops following f: a held-back partial line is visited as a
+// complete line (the file will not grow), the file is closed and kept as a
+// known entry, in case it is found again under another name.
+func (t *Tailer) release(f *Followed, why Reason, visit func(*Followed, *Line) error) error {
+	if l, ok := f.fo.r.flushPartial(); ok {
+		f.Lines.Add(1)
+		f.Bytes.Add(l.End - l.Offset)
+		if err := visit(f, &l); err != nil {
+			return err
+		}
+	}
+	f.fo.close()
+	t.mu.Lock()
+	for i, x := range t.files {
+		if x == f {
+			t.files = append(t.files[:i], t.files[i+1:]...)
+			break
+		}
+	}
+	t.waiting = false
+	t.mu.Unlock()
+	k := &Known{Path: f.Path(), Identity: f.fo.id, Offset: f.fo.offset(), Finished: why == Finished, Seen: t.cfg.Now()}
+	t.known = append(t.known, k)
+	t.cfg.Log.Info("file let go", "file", k.Path, "offset", k.Offset, "why", why.String())
+	t.cfg.OnClose(f, why, k)
+	return nil
+}
+
+// Close closes every followed file (at shutdown).
+func (t *Tailer) Close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, f := range t.files {
+		f.fo.close()
+	}
+	t.files = nil
+}
