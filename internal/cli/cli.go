@@ -49,6 +49,9 @@ type Env struct {
 	Getenv         func(string) string
 	// StderrIsTerminal turns the progress bar on.
 	StderrIsTerminal bool
+	// Reload receives a value for every request to re-read the rules
+	// (SIGHUP, systemctl reload); nil in commands that do not reload.
+	Reload <-chan struct{}
 }
 
 // command is one subcommand.
@@ -59,6 +62,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"run", "[--config FILE] [--state-dir DIR] [--listen ADDR] [--start end|beginning] [PATH|GLOB...]", "follow live logs as a daemon (inputs from the rules file, or the paths given), checkpointing what the collector acknowledged", runRun},
 		{"backfill", "[--config FILE] [--since TIME] [--until TIME] PATH...", "import whole log files (plain, gzip or - for stdin) once and export their spans", runBackfill},
 		{"test", "[--config FILE] [--json] [PATH|-]", "show what each line becomes (rule, fields, span) without exporting anything", runTest},
 		{"check", "[--config FILE]", "validate the rules and compile every pattern", runCheck},
