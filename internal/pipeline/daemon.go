@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,8 @@ type Daemon struct {
 	PollTick, DiscoverTick, SaveTick <-chan time.Time
 	// Ready is called once the files found at startup are being followed.
 	Ready func()
+	// OpenFile opens a log file (default os.Open); tests inject failures.
+	OpenFile func(name string) (*os.File, error)
 
 	chans   sync.Once
 	reloads chan reload
@@ -129,7 +132,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.tailer = source.NewTailer(source.TailerConfig{
 		Inputs: sourceInputs(d.Inputs), Known: ks, LastRun: lastRun,
 		MaxLine: d.MaxLine, MaxOpen: d.Settings.MaxOpenFiles, RotateWait: d.Settings.RotateWait,
-		Now: d.Now, Log: d.Log, OnOpen: d.acks.open, OnClose: d.acks.close,
+		Now: d.Now, Log: d.Log, Open: d.OpenFile, OnOpen: d.acks.open, OnClose: d.acks.close,
 	})
 	close(d.started)
 

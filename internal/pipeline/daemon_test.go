@@ -1,7 +1,12 @@
 package pipeline
 
 import (
+	"io/fs"
+	"log/slog"
 	"os"
+	"strings"
+	"sync"
+	"syscall"
 	"path/filepath"
 	"testing"
 	"time"
@@ -229,4 +234,55 @@ func TestFileDeletedWhileTailed(t *testing.T) {
 	if n := h.d.tailer.Stats.Deletions.Load(); n != 1 {
 		t.Errorf("deletions counted: %d, want 1", n)
 	}
+}
+
+func TestPermissionDeniedOnOneFile(t *testing.T) {
+	h := newHarness(t)
+	secret := filepath.Join(h.dir, "app.log.secret")
+	var logs lockedLog
+	h.mutate = func(d *Daemon) {
+		d.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		if os.Geteuid() == 0 {
+			// root reads any file: deny it the way the kernel would.
+			d.OpenFile = func(name string) (*os.File, error) {
+				if name == secret {
+					return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EACCES}
+				}
+				return os.Open(name)
+			}
+		}
+	}
+	if err := os.WriteFile(secret, []byte("at=1 id=999999 took=1ms\n"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	h.write("app.log", 20)
+	h.cycle()
+	h.cycle() // a second discovery does not log the same problem again
+	h.expectExactlyOnce()
+	out := logs.String()
+	if !strings.Contains(out, "cannot open file (logspan needs read access") || !strings.Contains(out, secret) || !strings.Contains(out, "permission denied") {
+		t.Errorf("the log does not say which file cannot be read and why:\n%s", out)
+	}
+	if n := strings.Count(out, "cannot open file"); n != 1 {
+		t.Errorf("the problem was logged %d times, want once", n)
+	}
+}
+
+// lockedLog collects a daemon's log lines.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
