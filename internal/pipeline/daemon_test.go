@@ -4,10 +4,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
-	"path/filepath"
 	"testing"
 	"time"
 
