@@ -286,3 +286,16 @@ func (l *lockedLog) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+func TestNewFileAfterRotationIsReadWithoutWaitingForDiscovery(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.write("app.log", 5)
+	h.cycle()
+	h.rename("app.log", "app.log.1")
+	h.reopen("app.log")
+	h.write("app.log", 7)
+	// Only poll ticks from here (discovery is every 10 s by default): noticing
+	// the rotation must open the new file at once.
+	h.expectExactlyOnce()
+}

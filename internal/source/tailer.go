@@ -163,6 +163,10 @@ type Tailer struct {
 	// once, not at every discovery.
 	failing map[string]string
 	waiting bool // a "too many open files" warning was logged
+	// rediscover asks for a discovery at the end of the poll: a file was
+	// rotated, and its successor should be read now, not at the next
+	// (slower) discovery tick.
+	rediscover bool
 }
 
 // Followed is one followed file.
@@ -549,6 +553,11 @@ func (t *Tailer) Poll(visit func(f *Followed, l *Line) error) (more bool, err er
 		}
 		more = more || m
 	}
+	if t.rediscover {
+		t.rediscover = false
+		t.Discover()
+		more = true // read the new file at once
+	}
 	return more, nil
 }
 
@@ -632,6 +641,7 @@ func (t *Tailer) checkPath(f *Followed, now time.Time) {
 			return
 		}
 		t.Stats.Rotations.Add(1)
+		t.rediscover = true
 		t.cfg.Log.Info("file rotated: reading the old file to its end", "file", path)
 	case errors.Is(err, fs.ErrNotExist):
 		if own, serr := f.fo.f.Stat(); serr == nil && links(own) == 0 {
