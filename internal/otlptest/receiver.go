@@ -18,7 +18,8 @@ import (
 // Receiver is an in-process OTLP/gRPC collector for traces. Tests point an
 // exporter at Endpoint and then inspect what arrived with Spans or WaitSpans;
 // FailNext, RejectNext and Stop make it misbehave the way real collectors do.
-// It is safe for concurrent use.
+// Tests get one from Start; programs (the soak test) from Listen. It is safe
+// for concurrent use.
 type Receiver struct {
 	coltracepb.UnimplementedTraceServiceServer
 
@@ -46,20 +47,35 @@ type Receiver struct {
 
 	discard bool // count spans without keeping them (benchmarks)
 	count   int
+
+	idsOnly bool // keep span ids and their counts, not Span values (soak)
+	// ids counts the spans received per span id, kept unless discard.
+	ids map[[8]byte]int
 }
 
 // Start listens on a free loopback port and serves the OTLP TraceService
 // there until the test ends (t.Cleanup stops it).
 func Start(t testing.TB) *Receiver {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	r, err := Listen("127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("otlptest: listen: %v", err)
+		t.Fatalf("otlptest: %v", err)
+	}
+	t.Cleanup(r.Stop)
+	return r
+}
+
+// Listen serves the OTLP TraceService on addr ("127.0.0.1:0" for a free
+// port) without a testing.TB, for programs such as the soak test that run a
+// collector beside a logspan process. The caller stops it with Stop.
+func Listen(addr string) (*Receiver, error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	r := &Receiver{addr: lis.Addr().String(), changed: make(chan struct{})}
 	r.serve(lis)
-	t.Cleanup(r.Stop)
-	return r
+	return r, nil
 }
 
 func (r *Receiver) serve(lis net.Listener) {
@@ -102,14 +118,18 @@ func (r *Receiver) Export(ctx context.Context, req *coltracepb.ExportTraceServic
 		r.failN--
 		return nil, status.Errorf(r.failCode, "otlptest: failing as told (%d more)", r.failN)
 	}
-	if r.discard {
+	switch {
+	case r.discard:
 		for _, rs := range req.GetResourceSpans() {
 			for _, ss := range rs.GetScopeSpans() {
 				r.count += len(ss.GetSpans())
 			}
 		}
-	} else {
+	case r.idsOnly:
+		r.count += r.recordIDs(req)
+	default:
 		got := flatten(req)
+		r.recordIDs(req)
 		r.spans = append(r.spans, got...)
 		r.count += len(got)
 	}
@@ -278,15 +298,94 @@ func (r *Receiver) Stop() {
 // comes back. It fails the test if the port has been taken in the meantime.
 func (r *Receiver) Restart(t testing.TB) {
 	t.Helper()
+	if err := r.Resume(); err != nil {
+		t.Fatalf("otlptest: %v", err)
+	}
+}
+
+// Resume is Restart for programs without a testing.TB: it serves again on
+// the same address after Stop, keeping what was recorded, and returns an
+// error if the port has been taken in the meantime. It does nothing when
+// the receiver is running.
+func (r *Receiver) Resume() error {
 	r.mu.Lock()
 	running := r.srv != nil
 	r.mu.Unlock()
 	if running {
-		return
+		return nil
 	}
 	lis, err := net.Listen("tcp", r.addr)
 	if err != nil {
-		t.Fatalf("otlptest: listen again on %s: %v", r.addr, err)
+		return fmt.Errorf("listen again on %s: %w", r.addr, err)
 	}
 	r.serve(lis)
+	return nil
+}
+
+// recordIDs counts the spans of req per span id and returns how many it
+// saw; r.mu must be held. A span id that is not 8 bytes long counts under
+// the all-zero id, which no valid span has, so that it shows up as
+// unexpected rather than vanishing.
+func (r *Receiver) recordIDs(req *coltracepb.ExportTraceServiceRequest) int {
+	if r.ids == nil {
+		r.ids = make(map[[8]byte]int)
+	}
+	n := 0
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			for _, s := range ss.GetSpans() {
+				var id [8]byte
+				if b := s.GetSpanId(); len(b) == len(id) {
+					copy(id[:], b)
+				}
+				r.ids[id]++
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// KeepIDsOnly makes the receiver record only the id of each span it
+// accepts, with a count, instead of a flattened Span: a long soak run sends
+// millions of spans, and their attributes would make this receiver, not the
+// program under test, the one whose memory grows. Spans and WaitSpans then
+// see nothing new; use SpanIDs, SpanIDCount, DistinctSpanIDs and SpanCount.
+// Call it before the spans of interest arrive.
+func (r *Receiver) KeepIDsOnly() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.idsOnly = true
+}
+
+// SpanIDs returns, for every span id received so far, how many spans with
+// that id arrived: more than one means a span was delivered again (after a
+// crash of the sender, say). The map is a copy. Spans received after
+// DiscardSpans are not in it.
+func (r *Receiver) SpanIDs() map[[8]byte]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[[8]byte]int, len(r.ids))
+	for id, n := range r.ids {
+		out[id] = n
+	}
+	return out
+}
+
+// SpanIDCount is how many spans with the given id have arrived, without
+// copying the whole set as SpanIDs does, for callers checking a few ids at
+// a time.
+func (r *Receiver) SpanIDCount(id [8]byte) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ids[id]
+}
+
+// DistinctSpanIDs is the number of different span ids received so far: a
+// cheap progress figure for a caller that waits until every span it expects
+// has arrived at least once.
+func (r *Receiver) DistinctSpanIDs() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ids)
 }
