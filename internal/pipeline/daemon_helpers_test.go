@@ -63,16 +63,15 @@ type harness struct {
 	glob     string
 	mutate   func(*Daemon)
 
-	d                     *Daemon
-	poll, discover, save  chan time.Time
-	cancel                context.CancelFunc
-	done                  chan error
-	exporter              *emit.Exporter
-	nextID                int
-	written               map[string]bool // span ids of the lines written
-	order                 []string        // the same, in writing order
-	writers               map[string]*os.File
-	retryInitial, retryMx time.Duration
+	d                    *Daemon
+	poll, discover, save chan time.Time
+	cancel               context.CancelFunc
+	done                 chan error
+	exporter             *emit.Exporter
+	nextID               int
+	written              map[string]bool // span ids of the lines written
+	order                []string        // the same, in writing order
+	writers              map[string]*os.File
 }
 
 func newHarness(t *testing.T) *harness {
