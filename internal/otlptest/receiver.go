@@ -150,6 +150,15 @@ func (r *Receiver) notify() {
 	r.changed = make(chan struct{})
 }
 
+// Changed returns a channel closed at the next change of the spans or calls
+// received, for tests that must keep something going (ticking a reader)
+// while they wait, instead of sleeping.
+func (r *Receiver) Changed() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.changed
+}
+
 // Spans returns a copy of every span received so far, in arrival order
 // (within a request, in the request's order).
 func (r *Receiver) Spans() []Span {

@@ -243,8 +243,12 @@ func (h *harness) waitAll() int {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("spans for %d of %d lines arrived; missing: %v", len(got), len(h.written), h.missing(got))
 		}
-		h.tick(h.poll) // lines still being read: let the reader go on
-		time.Sleep(5 * time.Millisecond)
+		changed := h.recv.Changed()
+		h.tick(h.poll) // lines may still be unread: let the reader go on
+		select {
+		case <-changed:
+		case <-time.After(20 * time.Millisecond): // the reader may need more ticks
+		}
 	}
 }
 
