@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -408,52 +407,4 @@ func (d *Daemon) Tailer() *source.Tailer {
 func recycle(c *chunk) {
 	c.data, c.lines, c.file, c.t, c.rules = c.data[:0], c.lines[:0], nil, nil, nil
 	chunkPool.Put(c)
-}
-
-// lineLog logs the first problem lines one by one and then only counts
-// them, so a garbage file does not flood the journal.
-type lineLog struct {
-	log *slog.Logger
-	n   atomic.Int64
-}
-
-// maxLogged is how many problem lines are logged one by one.
-const maxLogged = 10
-
-func (ll *lineLog) note(msg string, l chunkLine) {
-	n := ll.n.Add(1)
-	if n <= maxLogged {
-		ll.log.Warn(msg, "file", l.file, "line", l.number)
-	}
-	if n == maxLogged {
-		ll.log.Warn("further unmatched or unmapped lines are counted, not logged; `logspan test FILE` shows each")
-	}
-}
-
-// Health says whether exports are succeeding, for /healthz.
-type Health struct {
-	failingSince atomic.Int64 // unix nanoseconds of the first failure in a row; 0 when healthy
-}
-
-// Observe records one export call (emit.Config.Observe).
-func (h *Health) Observe(a emit.Attempt, now time.Time) {
-	if a.Err == nil {
-		h.failingSince.Store(0)
-		return
-	}
-	h.failingSince.CompareAndSwap(0, now.UnixNano())
-}
-
-// Check returns an error when exports have been failing for longer than
-// after.
-func (h *Health) Check(now time.Time, after time.Duration) error {
-	since := h.failingSince.Load()
-	if since == 0 {
-		return nil
-	}
-	failing := now.Sub(time.Unix(0, since))
-	if failing < after {
-		return nil
-	}
-	return errors.New("exports have been failing for " + failing.Round(time.Second).String())
 }
