@@ -48,35 +48,6 @@ type Backfill struct {
 	logged     lineLog
 }
 
-// chunk is a batch of lines copied out of the reader's buffer, so workers
-// can parse them while the reader goes on.
-type chunk struct {
-	data  []byte
-	lines []chunkLine
-
-	// The daemon's chunks hold lines of one file: the range they cover, the
-	// ticket that tracks their acknowledgement and the rules to try.
-	file       *source.Followed
-	start, end int64
-	t          *ticket
-	rules      *ruleSet
-}
-
-type chunkLine struct {
-	start, end int
-	file       string
-	number     int64
-}
-
-const (
-	chunkLines = 256
-	chunkBytes = 128 << 10
-)
-
-var chunkPool = sync.Pool{New: func() any {
-	return &chunk{data: make([]byte, 0, chunkBytes), lines: make([]chunkLine, 0, chunkLines)}
-}}
-
 // Progress reports bytes read so far and the total to read (as stored on
 // disk; the total is -1 when it includes standard input).
 func (b *Backfill) Progress() (done, total int64) {
@@ -183,7 +154,7 @@ func (b *Backfill) readFile(ctx context.Context, f *source.File, work chan<- *ch
 		c = chunkPool.Get().(*chunk)
 		return nil
 	}
-	defer func() { c.data, c.lines = c.data[:0], c.lines[:0]; chunkPool.Put(c) }()
+	defer func() { recycle(c) }()
 	for {
 		line, err := f.Next()
 		if err == io.EOF {
@@ -199,14 +170,12 @@ func (b *Backfill) readFile(ctx context.Context, f *source.File, work chan<- *ch
 		if line.Truncated {
 			b.Log.Warn("line too long: cut", "file", line.File, "line", line.Number)
 		}
-		if len(c.lines) == chunkLines || (len(c.data)+len(line.Data) > chunkBytes && len(c.lines) > 0) {
+		if c.full(&line) {
 			if err := send(); err != nil {
 				return err
 			}
 		}
-		start := len(c.data)
-		c.data = append(c.data, line.Data...)
-		c.lines = append(c.lines, chunkLine{start: start, end: len(c.data), file: line.File, number: line.Number})
+		c.add(&line)
 	}
 }
 
@@ -237,8 +206,7 @@ func (b *Backfill) work(ctx context.Context, work <-chan *chunk, batcher *emit.B
 				}
 			}
 		}
-		c.data, c.lines = c.data[:0], c.lines[:0]
-		chunkPool.Put(c)
+		recycle(c)
 	}
 }
 

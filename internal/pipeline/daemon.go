@@ -274,7 +274,7 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 		}
 	}
 	visit := func(f *source.Followed, l *source.Line) error {
-		if cur != nil && (cur.file != f || len(cur.lines) == chunkLines || len(cur.data)+len(l.Data) > chunkBytes) {
+		if cur != nil && (cur.file != f || cur.full(l)) {
 			if err := send(); err != nil {
 				return err
 			}
@@ -287,9 +287,7 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 		if l.Truncated {
 			d.Log.Warn("line too long: cut", "file", l.File, "offset", l.Offset)
 		}
-		start := len(cur.data)
-		cur.data = append(cur.data, l.Data...)
-		cur.lines = append(cur.lines, chunkLine{start: start, end: len(cur.data), file: l.File, number: l.Number})
+		cur.add(l)
 		cur.end = l.End
 		return nil
 	}
@@ -401,10 +399,4 @@ func (d *Daemon) Tailer() *source.Tailer {
 	default:
 		return nil
 	}
-}
-
-// recycle returns a chunk to the pool.
-func recycle(c *chunk) {
-	c.data, c.lines, c.file, c.t, c.rules = c.data[:0], c.lines[:0], nil, nil, nil
-	chunkPool.Put(c)
 }
