@@ -46,7 +46,7 @@ type Entry struct {
 	// Finished says a gzip file was read to its end: rotated gzip files never
 	// change again, so the daemon need not read it again.
 	Finished bool `json:"finished,omitempty"`
-	// Seen is the last time the file was seen; Forget uses it to drop
+	// Seen is the last time the file was seen; the daemon uses it to drop
 	// entries of files long gone. Save writes it in UTC. Save rewrites the
 	// file whenever any entry changes, Seen included, so a daemon that wants
 	// idle Saves to cost nothing updates Seen coarsely (when the offset moves,

@@ -297,6 +297,7 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 			return
 		case <-pollTick:
 		case <-discoverTick:
+			d.tailer.Forget(forgetAfter)
 			d.tailer.Discover()
 		case r := <-d.reloads:
 			d.setInputs(r.inputs)
