@@ -82,7 +82,7 @@ func (a *acks) open(f *source.Followed) {
 // close stops tracking f as live; k is what the tailer remembers of it
 // (for a truncated file, its content before the truncation, which
 // copytruncate's copy may still hold).
-func (a *acks) close(f *source.Followed, why source.Reason, k *source.Known) {
+func (a *acks) close(f *source.Followed, _ source.Reason, k *source.Known) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	fa := a.live[f.ID]
