@@ -629,11 +629,16 @@ func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget in
 
 // checkPath notices when f's path no longer leads to f.
 func (t *Tailer) checkPath(f *Followed, now time.Time) {
+	path := f.Path()
+	fi, err := os.Stat(path)
+	if err == nil && !t.following(fi) {
+		// A new file stands at the path (created with the rotation, or only
+		// after it): follow it now, not at the next discovery.
+		t.rediscover = true
+	}
 	if !f.orphanSince.IsZero() {
 		return
 	}
-	path := f.Path()
-	fi, err := os.Stat(path)
 	switch {
 	case err == nil:
 		dev, ino := fileKey(fi)
@@ -641,7 +646,6 @@ func (t *Tailer) checkPath(f *Followed, now time.Time) {
 			return
 		}
 		t.Stats.Rotations.Add(1)
-		t.rediscover = true
 		t.cfg.Log.Info("file rotated: reading the old file to its end", "file", path)
 	case errors.Is(err, fs.ErrNotExist):
 		if own, serr := f.fo.f.Stat(); serr == nil && links(own) == 0 {
@@ -656,6 +660,17 @@ func (t *Tailer) checkPath(f *Followed, now time.Time) {
 		return
 	}
 	f.orphanSince = now
+}
+
+// following says fi is one of the followed files.
+func (t *Tailer) following(fi os.FileInfo) bool {
+	dev, ino := fileKey(fi)
+	for _, f := range t.files {
+		if f.id.Dev == dev && f.id.Inode == ino {
+			return true
+		}
+	}
+	return false
 }
 
 // truncated continues f, found truncated or rewritten, as a new Followed read
