@@ -319,6 +319,26 @@ func (h *harness) checkpointOffsets() map[string]int64 {
 	return out
 }
 
+// waitCheckpoint saves until name's checkpoint reaches want. The collector
+// records spans before it answers, so the acknowledgement reaches the daemon
+// a moment after the spans are seen here.
+func (h *harness) waitCheckpoint(name string, want int64) {
+	h.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		h.tick(h.save)
+		got := h.checkpointOffsets()[name]
+		if got == want {
+			return
+		}
+		select {
+		case <-deadline:
+			h.t.Fatalf("checkpoint of %s at %d, want %d", name, got, want)
+		case <-time.After(5 * time.Millisecond): // the answer is on its way
+		}
+	}
+}
+
 func fileSize(t *testing.T, path string) int64 {
 	t.Helper()
 	st, err := os.Stat(path)

@@ -130,9 +130,8 @@ func TestRestartAfterCrashResendsSameIDs(t *testing.T) {
 	h.write("app.log", 10)
 	h.cycle()
 	h.waitAll()
-	h.tick(h.save)
-	h.tick(h.save)
-	acked := h.checkpointOffsets()["app.log"]
+	acked := fileSize(t, filepath.Join(h.dir, "app.log"))
+	h.waitCheckpoint("app.log", acked)
 	// The collector stops answering: spans are read but not acknowledged,
 	// so the checkpoint must not move past them.
 	release := h.recv.Hold()
@@ -185,11 +184,7 @@ func TestCollectorDownThenBack(t *testing.T) {
 	// reader cannot have taken the whole file.
 	h.recv.Restart(t)
 	h.expectExactlyOnce()
-	h.tick(h.save)
-	h.tick(h.save)
-	if got, want := h.checkpointOffsets()["app.log"], fileSize(t, filepath.Join(h.dir, "app.log")); got != want {
-		t.Errorf("checkpoint at %d after the collector came back, want %d", got, want)
-	}
+	h.waitCheckpoint("app.log", fileSize(t, filepath.Join(h.dir, "app.log")))
 }
 
 func TestCollectorUnavailableForFirstCalls(t *testing.T) {
