@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/logspan/logspan/mapping"
 )
 
@@ -61,6 +63,10 @@ type Batcher[T any] struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// Free storage of sent batches; see getAttrs.
+	freeAttrs chan []attribute.KeyValue
+	freeSpans chan []mapping.Span
 }
 
 // item is one added span with the caller's tag.
@@ -99,6 +105,9 @@ func newBatcher[T any](s Sender, cfg Config, done func([]T, Result), after func(
 		sendCtx:  ctx,
 		cancel:   cancel,
 		inflight: make(map[uint64]chan struct{}),
+
+		freeAttrs: make(chan []attribute.KeyValue, cfg.MaxInFlight*cfg.BatchSize),
+		freeSpans: make(chan []mapping.Span, cfg.MaxInFlight),
 	}
 	go b.run()
 	return b
@@ -121,8 +130,11 @@ func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 	default:
 	}
 	it := item[T]{span: *span, tag: tag}
-	it.span.Attributes = slices.Clone(span.Attributes)
-	it.span.Events = slices.Clone(span.Events)
+	it.span.Attributes = append(b.getAttrs(), span.Attributes...)
+	it.span.Events = nil
+	if len(span.Events) > 0 {
+		it.span.Events = slices.Clone(span.Events)
+	}
 	select {
 	case b.in <- it:
 		return nil
@@ -222,7 +234,7 @@ func (b *Batcher[T]) run() {
 		select {
 		case it := <-b.in:
 			if len(spans) == 0 {
-				spans = make([]mapping.Span, 0, b.size)
+				spans = b.getSpans()
 				tags = make([]T, 0, b.size)
 				timeout, stopTime = b.after(b.interval)
 			}
@@ -271,7 +283,55 @@ func (b *Batcher[T]) launch(spans []mapping.Span, tags []T) {
 		b.mu.Unlock()
 		close(finished)
 		<-b.slots
+		b.recycle(spans)
 	}()
+}
+
+// The copies Add makes are the batcher's largest allocation: every span's
+// attribute slice, a few dozen attributes each. Batches give their storage
+// back once sent (the Sender does not keep spans after Send returns): the
+// attribute slices to a free list that Add takes from, the batch slice to
+// another, so that in steady state copying a span allocates nothing. Both
+// lists are bounded; what does not fit is left to the garbage collector.
+
+// getAttrs returns an empty attribute slice, recycled when one is free.
+func (b *Batcher[T]) getAttrs() []attribute.KeyValue {
+	select {
+	case a := <-b.freeAttrs:
+		return a
+	default:
+		return make([]attribute.KeyValue, 0, 32)
+	}
+}
+
+// getSpans returns an empty batch slice, recycled when one is free.
+func (b *Batcher[T]) getSpans() []mapping.Span {
+	select {
+	case s := <-b.freeSpans:
+		return s
+	default:
+		return make([]mapping.Span, 0, b.size)
+	}
+}
+
+// recycle gives a sent batch's storage back: its attribute slices (cleared,
+// so that free slices do not keep strings of old lines alive) and the batch
+// slice itself.
+func (b *Batcher[T]) recycle(spans []mapping.Span) {
+	for i := range spans {
+		if a := spans[i].Attributes; cap(a) > 0 && cap(a) <= 256 {
+			clear(a)
+			select {
+			case b.freeAttrs <- a[:0]:
+			default:
+			}
+		}
+		spans[i] = mapping.Span{}
+	}
+	select {
+	case b.freeSpans <- spans[:0]:
+	default:
+	}
 }
 
 // outstanding returns the completion channels of the batches in flight.

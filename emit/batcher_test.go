@@ -3,6 +3,7 @@ package emit
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -139,7 +140,12 @@ func TestBatcherSplitsIntoBatches(t *testing.T) {
 func TestBatcherCopiesSpans(t *testing.T) {
 	var got []mapping.Span
 	s := senderFunc(func(_ context.Context, spans []mapping.Span) Result {
-		got = append(got, spans...)
+		// A Sender must not keep the batch's storage: copy what is checked.
+		for _, sp := range spans {
+			sp.Attributes = slices.Clone(sp.Attributes)
+			sp.Events = slices.Clone(sp.Events)
+			got = append(got, sp)
+		}
 		return Result{Exported: len(spans)}
 	})
 	b := newBatcher[int](s, Config{}, nil, newManualTimer().after)

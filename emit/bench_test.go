@@ -3,14 +3,14 @@ package emit
 import (
 	"context"
 	"fmt"
-	"io"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/logspan/logspan/internal/otlptest"
 	"github.com/logspan/logspan/mapping"
@@ -27,12 +27,17 @@ func benchRecords(n int) []mapping.Span {
 	return out
 }
 
-// benchSendBatches sends 512-span batches through e, whose spans are built
-// the way path names ("sdk" or "snapshot"), and reports µs per span.
-func benchSendBatches(b *testing.B, e *Exporter, path string) {
-	if path == "snapshot" {
-		e.build = snapshotBuilder(b)
+// BenchmarkSend exports 512-span batches to the in-process receiver over
+// real gRPC (loopback) and reports the cost per span. The receiver runs in
+// the same process, so its decoding is included.
+func BenchmarkSend(b *testing.B) {
+	recv := otlptest.Start(b)
+	recv.DiscardSpans()
+	e, err := New(context.Background(), Config{Endpoint: recv.Endpoint(), HostName: "h", Version: "bench"})
+	if err != nil {
+		b.Fatal(err)
 	}
+	defer func() { _ = e.Shutdown(context.Background()) }()
 	batch := benchRecords(512)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -40,113 +45,67 @@ func benchSendBatches(b *testing.B, e *Exporter, path string) {
 			b.Fatal(r.Err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/512/1000, "µs/span")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/512, "ns/span")
 }
 
-// BenchmarkSend exports 512-span batches to the in-process receiver over
-// real gRPC (loopback) and reports the cost per span, for the span-building
-// path Send uses ("sdk") and for the SpanStub alternative ("snapshot").
-// The receiver runs in the same process, so its decoding is included.
-func BenchmarkSend(b *testing.B) {
-	for _, path := range []string{"sdk", "snapshot"} {
-		b.Run(path, func(b *testing.B) {
-			recv := otlptest.Start(b)
-			recv.DiscardSpans()
-			e, err := New(context.Background(), Config{Endpoint: recv.Endpoint(), HostName: "h", Version: "bench"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer func() { _ = e.Shutdown(context.Background()) }()
-			benchSendBatches(b, e, path)
-		})
+// BenchmarkEncode measures the encoder alone: one record into OTLP bytes.
+func BenchmarkEncode(b *testing.B) {
+	base, err := baseResource(context.Background(), Config{HostName: "h"})
+	if err != nil {
+		b.Fatal(err)
 	}
+	enc := newEncoder(base, "bench")
+	batch := benchRecords(512)
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var invalid []error
+		_, buf, invalid = enc.encode(buf[:0], batch)
+		if len(invalid) > 0 {
+			b.Fatal(invalid[0])
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/512, "ns/span")
 }
 
-// BenchmarkBuildSDK measures making one ReadOnlySpan through the SDK's
-// TracerProvider (the path Send uses).
-func BenchmarkBuildSDK(b *testing.B) {
+// BenchmarkEncodeSDK measures what the encoder replaced, for comparison:
+// an SDK span per record, the exporter's transform to protobuf structs and
+// their marshalling.
+func BenchmarkEncodeSDK(b *testing.B) {
 	base, err := baseResource(context.Background(), Config{HostName: "h"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	sb := newSpanBuilder(base, "bench")
-	recs := benchRecords(64)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, err := sb.build(&recs[i%len(recs)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
-
-// snapshotBuilder is the alternative to spanBuilder, kept here only to
-// compare: it fills a tracetest.SpanStub and takes its Snapshot.
-func snapshotBuilder(b testing.TB) func(*mapping.Span) (sdktrace.ReadOnlySpan, error) {
-	base, err := baseResource(context.Background(), Config{HostName: "h"})
+	c := &marshalClient{}
+	exp, err := otlptrace.New(context.Background(), c)
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := serviceResource(base, "haproxy-web")
-	if err != nil {
-		b.Fatal(err)
-	}
-	scope := instrumentation.Scope{Name: scopeName, Version: "bench"}
-	return func(s *mapping.Span) (sdktrace.ReadOnlySpan, error) {
-		ts, err := trace.ParseTraceState(s.TraceState)
-		if err != nil {
-			return nil, err
-		}
-		events := make([]sdktrace.Event, len(s.Events))
-		for j, ev := range s.Events {
-			events[j] = sdktrace.Event{Name: ev.Name, Time: ev.Time}
-		}
-		stub := tracetest.SpanStub{
-			Name: s.Name,
-			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
-				TraceID: s.TraceID, SpanID: s.SpanID, TraceFlags: s.Flags, TraceState: ts}),
-			Parent: trace.NewSpanContext(trace.SpanContextConfig{
-				TraceID: s.TraceID, SpanID: s.Parent, TraceFlags: s.Flags, TraceState: ts, Remote: true}),
-			SpanKind:             s.Kind,
-			StartTime:            s.Start,
-			EndTime:              s.End,
-			Attributes:           s.Attributes,
-			Events:               events,
-			Status:               sdktrace.Status{Code: s.Status, Description: s.StatusMessage},
-			Resource:             res,
-			InstrumentationScope: scope,
-		}
-		return stub.Snapshot(), nil
-	}
-}
-
-// BenchmarkBuildSnapshot measures one span through snapshotBuilder.
-func BenchmarkBuildSnapshot(b *testing.B) {
-	build := snapshotBuilder(b)
-	recs := benchRecords(64)
+	batch := benchRecords(512)
+	ro := make([]sdktrace.ReadOnlySpan, len(batch))
 	b.ReportAllocs()
-	i := 0
 	for b.Loop() {
-		if _, err := build(&recs[i%len(recs)]); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
-
-// BenchmarkSendStdout isolates the client side (build, OTLP transform,
-// encoding) from gRPC and the receiver, for both ways of building spans.
-func BenchmarkSendStdout(b *testing.B) {
-	for _, path := range []string{"sdk", "snapshot"} {
-		b.Run(path, func(b *testing.B) {
-			b.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
-			b.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
-			e, err := New(context.Background(), Config{Stdout: io.Discard, HostName: "h"})
-			if err != nil {
+		for i := range batch {
+			if ro[i], err = sb.build(&batch[i]); err != nil {
 				b.Fatal(err)
 			}
-			benchSendBatches(b, e, path)
-		})
+		}
+		if err := exp.ExportSpans(context.Background(), ro); err != nil {
+			b.Fatal(err)
+		}
 	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/512, "ns/span")
+}
+
+// marshalClient marshals what the exporter hands it, as the gRPC client
+// would, and throws it away.
+type marshalClient struct{}
+
+func (marshalClient) Start(context.Context) error { return nil }
+func (marshalClient) Stop(context.Context) error  { return nil }
+func (marshalClient) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpans) error {
+	_, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
+	return err
 }

@@ -9,10 +9,7 @@ import (
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc"
-
-	"github.com/logspan/logspan/mapping"
 )
 
 // Exporter sends batches of span records to one destination, an OTLP/gRPC
@@ -23,11 +20,11 @@ import (
 type Exporter struct {
 	cfg    Config
 	target target
-	exp    *otlptrace.Exporter
-	spans  *spanBuilder
+	exp    *otlptrace.Exporter // owns the client's connection
+	client otlptrace.Client
+	enc    *encoder
 
-	// Seams for tests and benchmarks; New sets the real ones.
-	build func(*mapping.Span) (sdktrace.ReadOnlySpan, error)
+	// Seams for tests; New sets the real ones.
 	sleep func(context.Context, time.Duration) error
 	now   func() time.Time
 	rnd   func(int64) int64
@@ -65,13 +62,12 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emit: starting exporter to %s: %w", t.where(), err)
 	}
-	spans := newSpanBuilder(base, cfg.Version)
 	return &Exporter{
 		cfg:    cfg,
 		target: t,
 		exp:    exp,
-		spans:  spans,
-		build:  spans.build,
+		client: client,
+		enc:    newEncoder(base, cfg.Version),
 		sleep:  sleepCtx,
 		now:    time.Now,
 		rnd:    rand.Int64N,

@@ -4,16 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/logspan/logspan/mapping"
 )
 
 // Sender exports one batch and reports its outcome. Batcher depends on this
 // rather than on *Exporter so that its grouping and backpressure can be
-// tested with a sender the test controls.
+// tested with a sender the test controls. Send must not keep spans, or
+// anything they point to, after it returns: the Batcher reuses their storage
+// for later batches.
 type Sender interface {
 	Send(ctx context.Context, spans []mapping.Span) Result
 }
@@ -27,19 +30,17 @@ var _ Sender = (*Exporter)(nil)
 // exponential, jittered wait; partially rejected spans are not re-sent. The
 // Result accounts for every span. Send does not keep spans after it returns.
 func (e *Exporter) Send(ctx context.Context, spans []mapping.Span) Result {
-	ro := make([]sdktrace.ReadOnlySpan, 0, len(spans))
-	var invalid []error
-	for i := range spans {
-		s, err := e.build(&spans[i])
-		if err != nil {
-			invalid = append(invalid, err)
-			continue
-		}
-		ro = append(ro, s)
+	bp := encodeBuffers.Get().(*[]byte)
+	rs, buf, invalid := e.enc.encode((*bp)[:0], spans)
+	r := e.export(ctx, rs, len(spans)-len(invalid))
+	// The request was marshalled (copied) by the client: the bytes can
+	// serve the next batch, unless one outsized batch made them huge.
+	if cap(buf) <= maxKeptBuffer {
+		*bp = buf
+		encodeBuffers.Put(bp)
 	}
-	r := e.export(ctx, ro)
 	if len(invalid) > 0 {
-		// A record the SDK cannot represent would be refused however often
+		// A record OTLP cannot represent would be refused however often
 		// it is sent: count it with the rejected spans.
 		r.Rejected += len(invalid)
 		r.Err = errors.Join(r.Err, fmt.Errorf("%d invalid spans not sent, the first: %w", len(invalid), invalid[0]))
@@ -47,9 +48,14 @@ func (e *Exporter) Send(ctx context.Context, spans []mapping.Span) Result {
 	return r
 }
 
-// export sends built spans, retrying as Send describes.
-func (e *Exporter) export(ctx context.Context, ro []sdktrace.ReadOnlySpan) Result {
-	n := len(ro)
+// encodeBuffers holds the byte buffers batches are encoded into.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512<<10); return &b }}
+
+// maxKeptBuffer is the largest encoding buffer returned to the pool.
+const maxKeptBuffer = 8 << 20
+
+// export sends n encoded spans, retrying as Send describes.
+func (e *Exporter) export(ctx context.Context, rs []*tracepb.ResourceSpans, n int) Result {
 	if n == 0 {
 		return Result{}
 	}
@@ -58,7 +64,7 @@ func (e *Exporter) export(ctx context.Context, ro []sdktrace.ReadOnlySpan) Resul
 	for attempt := 1; ; attempt++ {
 		callCtx, rec := withCallRecord(ctx)
 		callStart := e.now()
-		err := e.exp.ExportSpans(callCtx, ro)
+		err := e.client.UploadTraces(callCtx, rs)
 		observe := func(err error, retry bool) {
 			if e.cfg.Observe != nil {
 				e.cfg.Observe(Attempt{Spans: n, Duration: e.now().Sub(callStart), Err: err, Retry: retry})

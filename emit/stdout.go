@@ -2,11 +2,13 @@ package emit
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 // stdoutClient is an otlptrace.Client that writes each export request as one
@@ -32,13 +34,37 @@ func (c *stdoutClient) UploadTraces(ctx context.Context, rs []*tracepb.ResourceS
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	rs, err := decodeEncoded(rs)
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.buf = appendRequest(c.buf[:0], &coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
 	c.buf = append(c.buf, '\n')
-	_, err := c.w.Write(c.buf)
+	_, err = c.w.Write(c.buf)
 	if cap(c.buf) > 1<<22 {
 		c.buf = nil // do not keep a huge buffer after one outsized batch
 	}
 	return err
+}
+
+// decodeEncoded returns rs with the messages whose content the encoder wrote
+// as unknown fields (see encoder) decoded into ordinary structs, which the
+// JSON writer needs.
+func decodeEncoded(rs []*tracepb.ResourceSpans) ([]*tracepb.ResourceSpans, error) {
+	out := make([]*tracepb.ResourceSpans, len(rs))
+	for i, r := range rs {
+		raw := r.ProtoReflect().GetUnknown()
+		if len(raw) == 0 {
+			out[i] = r
+			continue
+		}
+		d := &tracepb.ResourceSpans{}
+		if err := proto.Unmarshal(raw, d); err != nil {
+			return nil, fmt.Errorf("emit: decoding spans for stdout: %w", err)
+		}
+		out[i] = d
+	}
+	return out, nil
 }

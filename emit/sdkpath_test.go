@@ -15,7 +15,9 @@ import (
 // spanBuilder turns records into SDK spans, going through a real
 // TracerProvider so that the SDK's own rules (attribute validation and
 // limits, status semantics, resource and scope handling) apply exactly as
-// they would to instrumented code. It keeps one provider per service name,
+// they would to instrumented code. It was the exporter's path until the
+// encoder replaced it for speed; it stays as the reference the encoder is
+// tested against (TestEncoderMatchesSDK). It keeps one provider per service name,
 // because in the SDK the resource (and so service.name) belongs to the
 // provider.
 type spanBuilder struct {

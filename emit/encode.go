@@ -1,0 +1,457 @@
+package emit
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/logspan/logspan/mapping"
+)
+
+// encoder writes span records straight into the OTLP protobuf wire format.
+//
+// Going through SDK spans cost about 20 µs a span (span creation, the
+// exporter's transform into protobuf structs, then their marshalling, and
+// the garbage of all three); appending the bytes directly costs well under
+// one. The SDK still provides what it is the authority on: the resource
+// (host, OTEL_RESOURCE_ATTRIBUTES, telemetry.sdk.*), the span limits read
+// from OTEL_SPAN_*_LIMIT and OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, and the
+// gRPC client with its configuration. The encoding applies the same rules
+// an SDK span would (invalid attributes dropped and counted, duplicate keys
+// resolved to the last value at the first position, count and length
+// limits, oldest events evicted beyond the event limit, status message only
+// with Error, unspecified kind made internal); emit's tests check it byte for
+// byte against the SDK path.
+//
+// Each ResourceSpans handed to the gRPC client is an empty message whose
+// unknown fields hold the encoded resource, scope and spans: the protobuf
+// runtime writes unknown fields back verbatim, so the request on the wire
+// is ordinary OTLP, and the client keeps doing what it does (TLS, headers,
+// compression, timeouts) without re-encoding anything.
+type encoder struct {
+	base    *resource.Resource
+	version string
+	limits  sdktrace.SpanLimits
+
+	mu        sync.RWMutex
+	resources map[string]*encodedResource
+}
+
+// encodedResource is the encoded head of a service's ResourceSpans: its
+// resource field and the start of its scope.
+type encodedResource struct {
+	resource  []byte // field 1 of ResourceSpans, tag included
+	schemaURL string
+	scope     []byte // field 1 of ScopeSpans, tag included
+}
+
+func newEncoder(base *resource.Resource, version string) *encoder {
+	return &encoder{base: base, version: version, limits: sdktrace.NewSpanLimits(), resources: make(map[string]*encodedResource)}
+}
+
+// OTLP field numbers (opentelemetry/proto/trace/v1/trace.proto and
+// common/v1/common.proto).
+const (
+	fResourceSpansResource   = 1
+	fResourceSpansScopeSpans = 2
+	fResourceSpansSchemaURL  = 3
+	fScopeSpansScope         = 1
+	fScopeSpansSpans         = 2
+	fScopeName               = 1
+	fScopeVersion            = 2
+	fResourceAttributes      = 1
+
+	fSpanTraceID       = 1
+	fSpanSpanID        = 2
+	fSpanTraceState    = 3
+	fSpanParentSpanID  = 4
+	fSpanName          = 5
+	fSpanKind          = 6
+	fSpanStart         = 7
+	fSpanEnd           = 8
+	fSpanAttributes    = 9
+	fSpanDroppedAttrs  = 10
+	fSpanEvents        = 11
+	fSpanDroppedEvents = 12
+	fSpanStatus        = 15
+	fSpanFlags         = 16
+
+	fEventTime = 1
+	fEventName = 2
+
+	fStatusMessage = 2
+	fStatusCode    = 3
+
+	fKeyValueKey   = 1
+	fKeyValueValue = 2
+
+	fAnyString = 1
+	fAnyBool   = 2
+	fAnyInt    = 3
+	fAnyDouble = 4
+	fAnyArray  = 5
+	fAnyBytes  = 7
+
+	fArrayValues = 1
+)
+
+// resourceFor returns the encoded resource of a service, building it on
+// first use.
+func (e *encoder) resourceFor(service string) (*encodedResource, error) {
+	e.mu.RLock()
+	r, ok := e.resources[service]
+	e.mu.RUnlock()
+	if ok {
+		return r, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r, ok := e.resources[service]; ok {
+		return r, nil
+	}
+	res, err := serviceResource(e.base, service)
+	if err != nil {
+		return nil, fmt.Errorf("emit: resource for service %q: %w", service, err)
+	}
+	var body []byte
+	for it := res.Iter(); it.Next(); {
+		body = pbKeyValue(body, fResourceAttributes, it.Attribute(), -1)
+	}
+	r = &encodedResource{schemaURL: res.SchemaURL()}
+	r.resource = protowire.AppendTag(nil, fResourceSpansResource, protowire.BytesType)
+	r.resource = protowire.AppendBytes(r.resource, body)
+	var scope []byte
+	scope = pbString(scope, fScopeName, scopeName)
+	scope = pbString(scope, fScopeVersion, e.version)
+	r.scope = protowire.AppendTag(nil, fScopeSpansScope, protowire.BytesType)
+	r.scope = protowire.AppendBytes(r.scope, scope)
+	e.resources[service] = r
+	return r, nil
+}
+
+// encode turns records into ResourceSpans, one per service in the order
+// services first appear, appending their bytes to buf (which it returns,
+// grown, for reuse once the request is sent). Records that cannot be
+// encoded (an unparsable trace state) are left out and reported.
+func (e *encoder) encode(buf []byte, spans []mapping.Span) ([]*tracepb.ResourceSpans, []byte, []error) {
+	var invalid []error
+	var out []*tracepb.ResourceSpans
+	done := 0 // spans before this index have been encoded or rejected
+	var seen []string
+	for done < len(spans) {
+		service := spans[done].Service
+		seen = append(seen, service)
+		r, err := e.resourceFor(service)
+		if err != nil {
+			// The service name itself is unusable: reject its spans.
+			for i := done; i < len(spans); i++ {
+				if spans[i].Service == service {
+					invalid = append(invalid, err)
+				}
+			}
+			done = nextService(spans, done, seen)
+			continue
+		}
+		start := len(buf)
+		buf = append(buf, r.resource...)
+		var mark int
+		buf, mark = pbBegin(buf, fResourceSpansScopeSpans)
+		buf = append(buf, r.scope...)
+		for i := done; i < len(spans); i++ {
+			if spans[i].Service != service {
+				continue
+			}
+			var err error
+			if buf, err = e.appendSpan(buf, &spans[i]); err != nil {
+				invalid = append(invalid, err)
+			}
+		}
+		buf = pbEnd(buf, mark)
+		buf = pbString(buf, fResourceSpansSchemaURL, r.schemaURL)
+		rs := &tracepb.ResourceSpans{}
+		rs.ProtoReflect().SetUnknown(buf[start:len(buf):len(buf)])
+		out = append(out, rs)
+		done = nextService(spans, done, seen)
+	}
+	return out, buf, invalid
+}
+
+// nextService returns the index of the first span at or after i whose
+// service is not in seen.
+func nextService(spans []mapping.Span, i int, seen []string) int {
+	for ; i < len(spans); i++ {
+		known := false
+		for _, s := range seen {
+			if spans[i].Service == s {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return i
+		}
+	}
+	return i
+}
+
+// appendSpan appends one Span as field 2 of ScopeSpans. On error, buf is
+// returned as it was.
+func (e *encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
+	traceState := ""
+	if s.TraceState != "" {
+		ts, err := trace.ParseTraceState(s.TraceState)
+		if err != nil {
+			return buf, fmt.Errorf("emit: span %s: tracestate %q: %w", s.SpanID, s.TraceState, err)
+		}
+		traceState = ts.String()
+	}
+	b, mark := pbBegin(buf, fScopeSpansSpans)
+	b = protowire.AppendTag(b, fSpanTraceID, protowire.BytesType)
+	b = protowire.AppendBytes(b, s.TraceID[:])
+	b = protowire.AppendTag(b, fSpanSpanID, protowire.BytesType)
+	b = protowire.AppendBytes(b, s.SpanID[:])
+	b = pbString(b, fSpanTraceState, traceState)
+	if s.HasParent() {
+		b = protowire.AppendTag(b, fSpanParentSpanID, protowire.BytesType)
+		b = protowire.AppendBytes(b, s.Parent[:])
+	}
+	b = pbString(b, fSpanName, validUTF8(s.Name))
+	kind := s.Kind
+	if kind < trace.SpanKindInternal || kind > trace.SpanKindConsumer {
+		kind = trace.SpanKindInternal // as the SDK coerces it
+	}
+	b = protowire.AppendTag(b, fSpanKind, protowire.VarintType)
+	b = protowire.AppendVarint(b, uint64(kind))
+	b = pbFixed64(b, fSpanStart, unixNano(s.Start))
+	b = pbFixed64(b, fSpanEnd, unixNano(s.End))
+	b, dropped := e.appendAttributes(b, s.Attributes)
+	if dropped > 0 {
+		b = protowire.AppendTag(b, fSpanDroppedAttrs, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(dropped))
+	}
+	events, droppedEvents := s.Events, 0
+	if limit := e.limits.EventCountLimit; limit >= 0 && len(events) > limit {
+		// The SDK keeps the newest events and counts the evicted ones.
+		droppedEvents = len(events) - limit
+		events = events[droppedEvents:]
+	}
+	for i := range events {
+		var m int
+		b, m = pbBegin(b, fSpanEvents)
+		b = pbFixed64(b, fEventTime, unixNano(events[i].Time))
+		b = pbString(b, fEventName, validUTF8(events[i].Name))
+		b = pbEnd(b, m)
+	}
+	if droppedEvents > 0 {
+		b = protowire.AppendTag(b, fSpanDroppedEvents, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(droppedEvents))
+	}
+	// The SDK always sends a status; its message only with Error.
+	var m int
+	b, m = pbBegin(b, fSpanStatus)
+	if s.Status == codes.Error {
+		b = pbString(b, fStatusMessage, validUTF8(s.StatusMessage))
+		b = protowire.AppendTag(b, fStatusCode, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(tracepb.Status_STATUS_CODE_ERROR))
+	} else if s.Status == codes.Ok {
+		b = protowire.AppendTag(b, fStatusCode, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(tracepb.Status_STATUS_CODE_OK))
+	}
+	b = pbEnd(b, m)
+	flags := uint32(s.Flags) | uint32(tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK)
+	if s.HasParent() {
+		flags |= uint32(tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK)
+	}
+	b = protowire.AppendTag(b, fSpanFlags, protowire.Fixed32Type)
+	b = protowire.AppendFixed32(b, flags)
+	return pbEnd(b, mark), nil
+}
+
+// appendAttributes appends a span's attributes with the SDK's rules and
+// returns how many were dropped. Records hold a few dozen attributes at
+// most, so duplicates are found by scanning rather than with a map.
+func (e *encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte, int) {
+	limit := e.limits.AttributeCountLimit
+	dropped := 0
+	// kept[i] is the index in attrs of the value the i-th unique key ends with.
+	var small [64]int
+	kept := small[:0]
+	for i := range attrs {
+		a := &attrs[i]
+		if !a.Valid() {
+			dropped++
+			continue
+		}
+		dup := false
+		for j, k := range kept {
+			if attrs[k].Key == a.Key {
+				kept[j], dup = i, true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		if limit >= 0 && len(kept) >= limit {
+			dropped++
+			continue
+		}
+		kept = append(kept, i)
+	}
+	for _, k := range kept {
+		b = pbKeyValue(b, fSpanAttributes, attrs[k], e.limits.AttributeValueLengthLimit)
+	}
+	return b, dropped
+}
+
+// pbKeyValue appends kv as a KeyValue message in field num, its
+// strings cut to maxLen characters (no limit when negative).
+func pbKeyValue(b []byte, num protowire.Number, kv attribute.KeyValue, maxLen int) []byte {
+	b, m := pbBegin(b, num)
+	b = pbString(b, fKeyValueKey, validUTF8(string(kv.Key)))
+	var v int
+	b, v = pbBegin(b, fKeyValueValue)
+	b = pbAnyValue(b, kv.Value, maxLen)
+	b = pbEnd(b, v)
+	return pbEnd(b, m)
+}
+
+// pbAnyValue appends the fields of an AnyValue. Its value is a oneof,
+// so even a zero value is written: it says which kind the value is.
+func pbAnyValue(b []byte, v attribute.Value, maxLen int) []byte {
+	switch v.Type() {
+	case attribute.STRING:
+		b = protowire.AppendTag(b, fAnyString, protowire.BytesType)
+		return protowire.AppendString(b, truncate(validUTF8(v.AsString()), maxLen))
+	case attribute.BOOL:
+		b = protowire.AppendTag(b, fAnyBool, protowire.VarintType)
+		return protowire.AppendVarint(b, protowire.EncodeBool(v.AsBool()))
+	case attribute.INT64:
+		b = protowire.AppendTag(b, fAnyInt, protowire.VarintType)
+		return protowire.AppendVarint(b, uint64(v.AsInt64()))
+	case attribute.FLOAT64:
+		b = protowire.AppendTag(b, fAnyDouble, protowire.Fixed64Type)
+		return protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
+	case attribute.BYTESLICE:
+		s := v.AsByteSlice()
+		if maxLen >= 0 && len(s) > maxLen {
+			s = s[:maxLen]
+		}
+		b = protowire.AppendTag(b, fAnyBytes, protowire.BytesType)
+		return protowire.AppendBytes(b, s)
+	case attribute.STRINGSLICE:
+		return pbArray(b, v.AsStringSlice(), func(b []byte, s string) []byte {
+			return pbAnyValue(b, attribute.StringValue(s), maxLen)
+		})
+	case attribute.BOOLSLICE:
+		return pbArray(b, v.AsBoolSlice(), func(b []byte, x bool) []byte {
+			return pbAnyValue(b, attribute.BoolValue(x), maxLen)
+		})
+	case attribute.INT64SLICE:
+		return pbArray(b, v.AsInt64Slice(), func(b []byte, x int64) []byte {
+			return pbAnyValue(b, attribute.Int64Value(x), maxLen)
+		})
+	case attribute.FLOAT64SLICE:
+		return pbArray(b, v.AsFloat64Slice(), func(b []byte, x float64) []byte {
+			return pbAnyValue(b, attribute.Float64Value(x), maxLen)
+		})
+	}
+	// Kinds records never hold (maps, nested slices) are written as an
+	// empty value rather than misrepresented.
+	return b
+}
+
+// pbArray appends an array_value holding items.
+func pbArray[T any](b []byte, items []T, write func([]byte, T) []byte) []byte {
+	b, a := pbBegin(b, fAnyArray)
+	for _, it := range items {
+		var m int
+		b, m = pbBegin(b, fArrayValues)
+		b = write(b, it)
+		b = pbEnd(b, m)
+	}
+	return pbEnd(b, a)
+}
+
+// pbBegin appends the tag of a length-delimited field and a one-byte
+// length placeholder, and returns where the placeholder is.
+func pbBegin(b []byte, num protowire.Number) ([]byte, int) {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return append(b, 0), len(b)
+}
+
+// pbEnd writes the length of the message begun at mark. Most messages
+// (attributes, events) are shorter than 128 bytes and fit the placeholder;
+// longer ones move their body to make room for the longer varint.
+func pbEnd(b []byte, mark int) []byte {
+	n := len(b) - mark - 1
+	if n < 0x80 {
+		b[mark] = byte(n)
+		return b
+	}
+	extra := protowire.SizeVarint(uint64(n)) - 1
+	b = append(b, make([]byte, extra)...)
+	copy(b[mark+1+extra:], b[mark+1:len(b)-extra])
+	protowire.AppendVarint(b[mark:mark], uint64(n))
+	return b
+}
+
+// pbString appends a string field, leaving it out when empty (proto3).
+func pbString(b []byte, num protowire.Number, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendString(b, s)
+}
+
+func pbFixed64(b []byte, num protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
+	return protowire.AppendFixed64(b, v)
+}
+
+// unixNano is t in nanoseconds since the epoch, 0 before it (as the SDK's
+// exporter clamps it).
+func unixNano(t time.Time) uint64 {
+	return uint64(max(0, t.UnixNano()))
+}
+
+// truncate cuts s to at most limit characters; a negative limit keeps it
+// whole. s is valid UTF-8.
+func truncate(s string, limit int) string {
+	if limit < 0 || len(s) <= limit {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == limit {
+			return s[:i]
+		}
+		n++
+	}
+	return s
+}
+
+// validUTF8 returns s with invalid bytes replaced by U+FFFD: a protobuf
+// string must be valid UTF-8, or the collector rejects the whole request.
+// Mapping already cleans what it takes from lines, so this is a guard.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, string(utf8.RuneError))
+}
