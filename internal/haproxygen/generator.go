@@ -58,6 +58,8 @@ type Generator struct {
 	// actconn is HAProxy's process-wide connection count, walked up and
 	// down from line to line like real load.
 	actconn int
+	// unmatchedN counts the unmatched lines written.
+	unmatchedN uint64
 }
 
 // New returns a Generator for cfg.
@@ -88,6 +90,11 @@ func New(cfg Config) *Generator {
 // Count is the number of lines written so far.
 func (g *Generator) Count() uint64 { return g.seq }
 
+// Unmatched is the number of lines written so far that no access-log rule
+// reads (see Config.UnmatchedRatio): a consumer expects Count-Unmatched
+// spans.
+func (g *Generator) Unmatched() uint64 { return g.unmatchedN }
+
 // Append appends the next line, without a trailing newline, to dst and
 // returns the extended slice. It allocates only when dst must grow.
 func (g *Generator) Append(dst []byte) []byte {
@@ -95,6 +102,7 @@ func (g *Generator) Append(dst []byte) []byte {
 	g.seq++
 	date := g.start.Add(time.Duration(seq) * g.step)
 	if g.unmatched > 0 && g.rng.Float64() < g.unmatched {
+		g.unmatchedN++
 		return g.appendUnmatched(dst, seq, date)
 	}
 	return g.appendRequest(dst, seq, date, true)

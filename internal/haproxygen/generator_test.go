@@ -157,6 +157,9 @@ func TestUnmatchedRatio(t *testing.T) {
 	if unmatched < n*15/100 || unmatched > n*25/100 {
 		t.Errorf("%d of %d lines unmatched, want about 20%%", unmatched, n)
 	}
+	if got := g.Unmatched(); got != uint64(unmatched) {
+		t.Errorf("Unmatched() = %d, but %d lines matched no rule", got, unmatched)
+	}
 }
 
 func TestDeterministic(t *testing.T) {

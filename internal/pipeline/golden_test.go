@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 // loadShippedRules compiles the repository's rules.yaml with HAProxy's local
 // time taken as UTC, so the goldens do not depend on the machine's zone.
-func loadShippedRules(t *testing.T) *config.Config {
+func loadShippedRules(t testing.TB) *config.Config {
 	t.Helper()
 	cfg, err := config.Load("rules.yaml", config.Options{
 		Local:  time.UTC,
