@@ -2,6 +2,7 @@ package emit
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
 	"strings"
 	"sync"
@@ -280,22 +281,26 @@ func (e *encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
 
 // appendAttributes appends a span's attributes with the SDK's rules and
 // returns how many were dropped. Records hold a few dozen attributes at
-// most, so duplicates are found by scanning rather than with a map.
+// most, so duplicates are found by scanning, comparing a hash of each key
+// before the key itself.
 func (e *encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte, int) {
 	limit := e.limits.AttributeCountLimit
 	dropped := 0
-	// kept[i] is the index in attrs of the value the i-th unique key ends with.
-	var small [64]int
-	kept := small[:0]
+	// kept[i] is the index in attrs of the value the i-th unique key ends
+	// with, and hashes[i] the hash of that key.
+	var keptBuf [64]int
+	var hashBuf [64]uint64
+	kept, hashes := keptBuf[:0], hashBuf[:0]
 	for i := range attrs {
 		a := &attrs[i]
 		if !a.Valid() {
 			dropped++
 			continue
 		}
+		h := maphash.String(keySeed, string(a.Key))
 		dup := false
-		for j, k := range kept {
-			if attrs[k].Key == a.Key {
+		for j, kh := range hashes {
+			if kh == h && attrs[kept[j]].Key == a.Key {
 				kept[j], dup = i, true
 				break
 			}
@@ -307,13 +312,16 @@ func (e *encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte
 			dropped++
 			continue
 		}
-		kept = append(kept, i)
+		kept, hashes = append(kept, i), append(hashes, h)
 	}
 	for _, k := range kept {
 		b = pbKeyValue(b, fSpanAttributes, attrs[k], e.limits.AttributeValueLengthLimit)
 	}
 	return b, dropped
 }
+
+// keySeed seeds the hashes appendAttributes compares keys by.
+var keySeed = maphash.MakeSeed()
 
 // pbKeyValue appends kv as a KeyValue message in field num, its
 // strings cut to maxLen characters (no limit when negative).
