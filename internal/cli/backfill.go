@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/logspan/logspan/emit"
@@ -17,8 +19,17 @@ func runBackfill(ctx context.Context, env *Env, args []string) int {
 	workers := fs.Int("workers", 0, "parsing workers (default: one per CPU)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	progress := fs.Bool("progress", true, "show a progress bar when stderr is a terminal")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for `go tool pprof`)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "logspan backfill: --cpuprofile: %v\n", err)
+			return exitUsage
+		}
+		defer stop()
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
@@ -39,6 +50,24 @@ func runBackfill(ctx context.Context, env *Env, args []string) int {
 		return exitUsage
 	}
 	return backfill(ctx, env, *cfgPath, paths, from, to, *workers, *logLevel, *progress)
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called: how a user can show us where a slow backfill spends
+// its time.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func backfill(ctx context.Context, env *Env, cfgPath string, paths []string, since, until time.Time, workers int, logLevel string, progress bool) int {
