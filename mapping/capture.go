@@ -89,6 +89,28 @@ func nthCapture(block []byte, pos int) ([]byte, bool) {
 	}
 }
 
+// capturePosition returns where position pos of a capture block lies in
+// block: [lo, hi) (raw, still escaped).
+func capturePosition(block []byte, pos int) (lo, hi int, ok bool) {
+	if len(block) >= 2 && block[0] == '{' && block[len(block)-1] == '}' {
+		lo = 1
+		block = block[:len(block)-1]
+	}
+	for i := 0; ; i++ {
+		end := bytes.IndexByte(block[lo:], '|')
+		if i == pos {
+			if end < 0 {
+				return lo, len(block), true
+			}
+			return lo, lo + end, true
+		}
+		if end < 0 {
+			return 0, 0, false
+		}
+		lo += end + 1
+	}
+}
+
 // unescapeCapture undoes HAProxy's #XX escapes (used for '|', '{', '}',
 // '"', '#' and control bytes) onto dst. A '#' not followed by two hex
 // digits is kept as is: it cannot come from HAProxy's escaping, so it is

@@ -3,6 +3,7 @@ package mapping
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"strconv"
 	"strings"
@@ -55,6 +56,12 @@ type Mapper struct {
 	tsCapture     int // index in captures of a capture named tracestate, -1: none
 	tsCapturePos  int
 	keepUnsampled bool
+
+	// The forwarded traceparent (TraceContextSpec.Forwarded): a field, or
+	// a position of a capture; fwdField and fwdCapture are -1 when unused.
+	fwdField      int
+	fwdCapture    int
+	fwdCapturePos int
 }
 
 // attrType is an attribute's value type.
@@ -154,6 +161,8 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 		endDur:        -1,
 		tsField:       -1,
 		tsCapture:     -1,
+		fwdField:      -1,
+		fwdCapture:    -1,
 		keepUnsampled: spec.TraceContext.KeepUnsampled,
 		attrKeys:      map[attribute.Key]bool{},
 	}
@@ -241,9 +250,14 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 	}
 
 	tc := spec.TraceContext
+	if serr := m.compileForwarded(tc.Forwarded, spec.Captures, fi); serr != nil {
+		return nil, serr
+	}
 	if tc.Fields == nil {
 		for i, f := range fields {
-			if f != "" {
+			// The forwarded traceparent is the span itself, never its
+			// parent.
+			if f != "" && i != m.fwdField {
 				m.tcFields = append(m.tcFields, i)
 			}
 		}
@@ -261,6 +275,31 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 		}
 	}
 	return m, nil
+}
+
+// compileForwarded finds where the forwarded traceparent is: a capture
+// position of that name (which then makes no attribute), else a field.
+func (m *Mapper) compileForwarded(name string, captures []CaptureSpec, fi fieldIndex) *SpecError {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil
+	}
+	for i, c := range captures {
+		for pos, n := range c.Names {
+			if strings.EqualFold(strings.TrimSpace(n), name) {
+				m.fwdCapture, m.fwdCapturePos = i, pos
+				m.captures[i].skip[pos] = true
+				return nil
+			}
+		}
+	}
+	f, serr := fi.lookup("trace_context.forwarded", name)
+	if serr != nil {
+		serr.Err = fmt.Errorf("%w (nor is it a name in captures)", serr.Err)
+		return serr
+	}
+	m.fwdField = f
+	return nil
 }
 
 func (m *Mapper) compileEnd(e EndSpec, fi fieldIndex) *SpecError {
@@ -380,7 +419,27 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 	tid, sid := IDs(m.rule, match.Line)
 	s.TraceID, s.SpanID, s.Flags = tid, sid, trace.FlagsSampled
 	parent, found := m.traceContext(match, &out)
-	if found {
+	if fwd, ok := m.forwarded(match, &out); ok {
+		// The span is the one the program announced downstream.
+		if found && parent.TraceID != fwd.TraceID {
+			// The caller's context is not in this trace: not our parent.
+			found = false
+			out.InvalidTraceContext = true
+		}
+		s.TraceID, s.SpanID = fwd.TraceID, fwd.SpanID
+		s.Flags = fwd.Flags & (trace.FlagsSampled | trace.FlagsRandom)
+		if found {
+			s.Parent = parent.SpanID
+			s.TraceState = m.traceState(match, oldTraceState)
+		}
+		if !fwd.Flags.IsSampled() {
+			out.Unsampled = true
+			if !m.keepUnsampled {
+				out.Emit = false
+				return out, nil
+			}
+		}
+	} else if found {
 		s.TraceID = parent.TraceID
 		s.Parent = parent.SpanID
 		s.Flags = parent.Flags & (trace.FlagsSampled | trace.FlagsRandom)
@@ -515,15 +574,79 @@ func (m *Mapper) traceContext(match *parsers.Match, out *Outcome) (TraceParent, 
 		if !ok || len(v) < traceParentLen {
 			continue
 		}
-		tp, found, invalid := FindTraceParent(v)
-		if invalid {
-			out.InvalidTraceContext = true
+		if m.fwdCapture >= 0 && f == m.captures[m.fwdCapture].field {
+			// Search around the forwarded value, which is not a parent.
+			if lo, hi, ok := capturePosition(v, m.fwdCapturePos); ok {
+				if tp, found := findTraceParentIn(v[:lo], out); found {
+					return tp, true
+				}
+				v = v[hi:]
+			}
 		}
-		if found {
+		if tp, found := findTraceParentIn(v, out); found {
 			return tp, true
 		}
 	}
 	return TraceParent{}, false
+}
+
+// isRuleAbsent reports whether v is one of the rule's "no value" markers.
+func isRuleAbsent(absent []string, v []byte) bool {
+	for _, a := range absent {
+		if string(v) == a {
+			return true
+		}
+	}
+	return false
+}
+
+func findTraceParentIn(v []byte, out *Outcome) (TraceParent, bool) {
+	if len(v) < traceParentLen {
+		return TraceParent{}, false
+	}
+	tp, found, invalid := FindTraceParent(v)
+	if invalid {
+		out.InvalidTraceContext = true
+	}
+	return tp, found
+}
+
+// forwarded returns the traceparent the program forwarded, when the rule
+// says where it is logged and it is there and valid. An invalid one is
+// counted like an invalid incoming traceparent.
+func (m *Mapper) forwarded(match *parsers.Match, out *Outcome) (TraceParent, bool) {
+	var v []byte
+	switch {
+	case m.fwdField >= 0:
+		f, ok := m.value(match, m.fwdField)
+		if !ok {
+			return TraceParent{}, false
+		}
+		v = f
+	case m.fwdCapture >= 0:
+		block, ok := m.value(match, m.captures[m.fwdCapture].field)
+		if !ok {
+			return TraceParent{}, false
+		}
+		raw, ok := nthCapture(block, m.fwdCapturePos)
+		if !ok {
+			return TraceParent{}, false
+		}
+		var buf [traceParentLen + 8]byte
+		v = unescapeCapture(buf[:0], raw)
+	default:
+		return TraceParent{}, false
+	}
+	v = trimOWS(v)
+	if len(v) == 0 || isRuleAbsent(m.absent, v) {
+		return TraceParent{}, false
+	}
+	tp, err := ParseTraceParent(v)
+	if err != nil {
+		out.InvalidTraceContext = true
+		return TraceParent{}, false
+	}
+	return tp, true
 }
 
 // traceState returns the line's tracestate, from its field or else from a

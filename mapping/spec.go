@@ -148,4 +148,14 @@ type TraceContextSpec struct {
 	// KeepUnsampled makes a span even when the parent's sampled flag is
 	// off. By default such a line yields no span (Outcome.Unsampled).
 	KeepUnsampled bool
+	// Forwarded names where the traceparent the logging program sent on to
+	// its backend is logged: a field, or a name given to a position in
+	// Captures. When a proxy rewrites the traceparent it forwards so that
+	// its parent-id is an id of the proxy's own, that id is the proxy's
+	// span: the span takes the forwarded trace id and parent-id as its
+	// trace and span ids, the backend's span becomes its child, and the
+	// caller's traceparent (found in Fields, never in the forwarded value)
+	// stays its parent when it is in the same trace. When the forwarded
+	// value is absent or invalid, the span is made as without Forwarded.
+	Forwarded string
 }

@@ -184,7 +184,7 @@ func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
 		s.Captures = append(s.Captures, spec)
 	}
 	if v := k["trace_context"]; v != nil {
-		t := p.keys(v, what+".trace_context", "fields", "tracestate", "keep_unsampled")
+		t := p.keys(v, what+".trace_context", "fields", "tracestate", "keep_unsampled", "forwarded")
 		if fn := t["fields"]; fn != nil {
 			s.TraceContext.Fields = p.strList(fn, what+".trace_context.fields")
 			for j, item := range p.list(fn, "") {
@@ -200,6 +200,10 @@ func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
 		}
 		if kn := t["keep_unsampled"]; kn != nil {
 			s.TraceContext.KeepUnsampled = p.boolean(kn, what+".trace_context.keep_unsampled")
+		}
+		if fn := t["forwarded"]; fn != nil {
+			s.TraceContext.Forwarded = p.str(fn, what+".trace_context.forwarded")
+			d.where["trace_context.forwarded"] = fn
 		}
 	}
 	if v := k["absent"]; v != nil {
