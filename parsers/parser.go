@@ -36,6 +36,12 @@ type Parser struct {
 	// whole match) to its field index, -1 for group 0. Several groups may map
 	// to the same field when the expression names a field twice.
 	groupField []int
+	// native, when not nil, is a hand-written scanner for this exact
+	// expression (see nativeFor), tried before re because it reads the usual
+	// lines about fifteen times faster, without allocating. It fills the
+	// field offsets exactly as re would, or declines and leaves the line to
+	// re. Tests set it to nil to compare the two paths.
+	native nativeScanner
 }
 
 // Error is a problem with a rule's expression or with one of its patterns,
@@ -68,7 +74,23 @@ func (e *Error) Unwrap() error { return e.Err }
 // field non-capturing and anchors the result. Problems with the rule are
 // returned as *Error. New is meant to run on one goroutine before parsing
 // starts; the Parser it returns is then read-only.
+//
+// When the expansion is exactly that of one of the bundled HAProxy layouts
+// (see nativeFor), the Parser also gets a hand-written scanner for it, which
+// Parse tries first; the results are the same either way.
 func New(spec Spec) (*Parser, error) {
+	p, err := compile(spec)
+	if err != nil {
+		return nil, err
+	}
+	p.native = nativeFor(p.expanded)
+	return p, nil
+}
+
+// compile is New without the native scanner: nativeFor uses it to expand the
+// reference expressions it compares rules with, which must not recurse into
+// nativeFor itself.
+func compile(spec Spec) (*Parser, error) {
 	if strings.TrimSpace(spec.Expression) == "" {
 		return nil, &Error{Err: errors.New("the expression is empty: give a grok expression such as %{HAPROXY_HEADER}%{HAPROXY_HTTP}")}
 	}
@@ -198,6 +220,22 @@ func (p *Parser) Parse(line []byte, m *Match) bool {
 	for i := range idx {
 		idx[i] = -1
 	}
+	if p.native != nil {
+		if p.native(line, idx) {
+			return true
+		}
+		// The scanner declined, perhaps after filling some fields: start
+		// the regexp from a clean Match.
+		for i := range idx {
+			idx[i] = -1
+		}
+	}
+	return p.parseRegexp(line, idx)
+}
+
+// parseRegexp is Parse's general path: one run of the compiled expression,
+// whose groups are copied into idx (all -1 on entry).
+func (p *Parser) parseRegexp(line []byte, idx []int) bool {
 	loc := p.re.FindSubmatchIndex(line)
 	if loc == nil {
 		return false
