@@ -42,12 +42,8 @@ type Batcher[T any] struct {
 	done     func(tags []T, r Result)
 	after    func(time.Duration) (<-chan time.Time, func())
 
-	in      chan item[T]
-	flushq  chan chan []chan struct{}
-	slots   chan struct{} // one token per outstanding batch
-	closed  chan struct{} // closed when Close starts: Add refuses
-	stop    chan struct{} // closed to end the run loop
-	stopped chan struct{} // closed when the run loop has ended
+	slots  chan struct{} // one token per outstanding batch, the open one included
+	closed chan struct{} // closed when Close starts: Add refuses
 
 	// sendCtx is what batches are sent with; Close cancels it when its own
 	// context ends first, so that batches still retrying give up and report.
@@ -57,7 +53,18 @@ type Batcher[T any] struct {
 
 	doneMu sync.Mutex // serializes done calls
 
+	// mu guards the open batch and the batches in flight. Adders append
+	// under it directly: handing every span to a batching goroutine made
+	// that goroutine the pipeline's bottleneck, each span waiting for it
+	// to be scheduled.
 	mu       sync.Mutex
+	isClosed bool
+	open     bool // a batch is being filled (it holds a slot)
+	spans    []mapping.Span
+	tags     []T
+	quit     chan struct{} // closed when the open batch is dispatched: stops its timer
+	stopTime func()
+	gen      uint64 // numbers opened batches, so a late timer cannot flush a later one
 	seq      uint64
 	inflight map[uint64]chan struct{} // closed after the batch's done call
 
@@ -69,15 +76,10 @@ type Batcher[T any] struct {
 	freeSpans chan []mapping.Span
 }
 
-// item is one added span with the caller's tag.
-type item[T any] struct {
-	span mapping.Span
-	tag  T
-}
-
-// NewBatcher starts a Batcher sending to s with cfg's BatchSize,
+// NewBatcher returns a Batcher sending to s with cfg's BatchSize,
 // FlushInterval and MaxInFlight (defaults for zero values). done may be nil
-// when the caller does not track outcomes. Close it to stop its goroutine.
+// when the caller does not track outcomes. Close it to send what is left
+// and wait for every batch to be reported.
 func NewBatcher[T any](s Sender, cfg Config, done func(tags []T, r Result)) *Batcher[T] {
 	return newBatcher(s, cfg, done, realTimer)
 }
@@ -90,27 +92,20 @@ func newBatcher[T any](s Sender, cfg Config, done func([]T, Result), after func(
 		done = func([]T, Result) {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &Batcher[T]{
-		sender:   s,
-		size:     cfg.BatchSize,
-		interval: cfg.FlushInterval,
-		done:     done,
-		after:    after,
-		in:       make(chan item[T]),
-		flushq:   make(chan chan []chan struct{}),
-		slots:    make(chan struct{}, cfg.MaxInFlight),
-		closed:   make(chan struct{}),
-		stop:     make(chan struct{}),
-		stopped:  make(chan struct{}),
-		sendCtx:  ctx,
-		cancel:   cancel,
-		inflight: make(map[uint64]chan struct{}),
-
+	return &Batcher[T]{
+		sender:    s,
+		size:      cfg.BatchSize,
+		interval:  cfg.FlushInterval,
+		done:      done,
+		after:     after,
+		slots:     make(chan struct{}, cfg.MaxInFlight),
+		closed:    make(chan struct{}),
+		sendCtx:   ctx,
+		cancel:    cancel,
+		inflight:  make(map[uint64]chan struct{}),
 		freeAttrs: make(chan []attribute.KeyValue, cfg.MaxInFlight*cfg.BatchSize),
 		freeSpans: make(chan []mapping.Span, cfg.MaxInFlight),
 	}
-	go b.run()
-	return b
 }
 
 func realTimer(d time.Duration) (<-chan time.Time, func()) {
@@ -122,27 +117,87 @@ func realTimer(d time.Duration) (<-chan time.Time, func()) {
 // may reuse its Span and slices at once) with the caller's tag, which comes
 // back in done. It blocks while MaxInFlight batches are outstanding and
 // returns ctx.Err() if ctx ends first, or ErrClosed after Close; in both
-// cases the span was not added.
+// cases the span was not added. Add is safe for concurrent use.
 func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 	select {
 	case <-b.closed:
 		return ErrClosed
 	default:
 	}
-	it := item[T]{span: *span, tag: tag}
-	it.span.Attributes = append(b.getAttrs(), span.Attributes...)
-	it.span.Events = nil
+	cp := *span
+	cp.Attributes = append(b.getAttrs(), span.Attributes...)
+	cp.Events = nil
 	if len(span.Events) > 0 {
-		it.span.Events = slices.Clone(span.Events)
+		cp.Events = slices.Clone(span.Events)
 	}
-	select {
-	case b.in <- it:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-b.closed:
-		return ErrClosed
+	b.mu.Lock()
+	for !b.open {
+		if b.isClosed {
+			b.mu.Unlock()
+			return ErrClosed
+		}
+		// Opening a batch takes a slot; wait for one without the lock.
+		b.mu.Unlock()
+		select {
+		case b.slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-b.closed:
+			return ErrClosed
+		}
+		b.mu.Lock()
+		switch {
+		case b.isClosed:
+			<-b.slots
+			b.mu.Unlock()
+			return ErrClosed
+		case b.open:
+			<-b.slots // another Add opened a batch meanwhile: give ours back
+		default:
+			b.openLocked()
+		}
 	}
+	b.spans = append(b.spans, cp)
+	b.tags = append(b.tags, tag)
+	if len(b.spans) >= b.size {
+		b.dispatchLocked()
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+// openLocked starts a batch, whose slot the caller holds, and its flush
+// timer.
+func (b *Batcher[T]) openLocked() {
+	b.open = true
+	b.spans = b.getSpans()
+	b.tags = make([]T, 0, b.size)
+	b.gen++
+	gen := b.gen
+	fire, stop := b.after(b.interval)
+	quit := make(chan struct{})
+	b.quit, b.stopTime = quit, stop
+	go func() {
+		select {
+		case <-fire:
+			b.mu.Lock()
+			if b.open && b.gen == gen {
+				b.dispatchLocked()
+			}
+			b.mu.Unlock()
+		case <-quit:
+		}
+	}()
+}
+
+// dispatchLocked sends the open batch.
+func (b *Batcher[T]) dispatchLocked() {
+	spans, tags := b.spans, b.tags
+	b.open, b.spans, b.tags = false, nil, nil
+	close(b.quit)
+	b.stopTime()
+	b.quit, b.stopTime = nil, nil
+	b.launchLocked(spans, tags)
 }
 
 // Flush sends the partial batch now and waits until done has been called
@@ -151,16 +206,12 @@ func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 // committing a checkpoint or exiting. It returns ctx.Err() if ctx ends
 // first; the batches are still sent and reported.
 func (b *Batcher[T]) Flush(ctx context.Context) error {
-	var waits []chan struct{}
-	reply := make(chan []chan struct{}, 1)
-	select {
-	case b.flushq <- reply:
-		waits = <-reply // the run loop answers at once
-	case <-b.stopped:
-		waits = b.outstanding()
-	case <-ctx.Done():
-		return ctx.Err()
+	b.mu.Lock()
+	if b.open {
+		b.dispatchLocked()
 	}
+	waits := b.outstandingLocked()
+	b.mu.Unlock()
 	for _, w := range waits {
 		select {
 		case <-w:
@@ -171,17 +222,17 @@ func (b *Batcher[T]) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Close stops accepting spans, flushes, and ends the batcher's goroutines
-// once every batch is reported. If ctx ends first, batches still being
-// retried are abandoned: their Sends are cancelled and they are reported
-// (as failed) before Close returns ctx.Err(). Later calls return the first
-// call's result.
+// Close stops accepting spans, flushes, and returns once every batch is
+// reported. If ctx ends first, batches still being retried are abandoned:
+// their Sends are cancelled and they are reported (as failed) before Close
+// returns ctx.Err(). Later calls return the first call's result.
 func (b *Batcher[T]) Close(ctx context.Context) error {
 	b.closeOnce.Do(func() {
+		b.mu.Lock()
+		b.isClosed = true
 		close(b.closed)
+		b.mu.Unlock()
 		err := b.Flush(ctx)
-		close(b.stop)
-		<-b.stopped
 		all := make(chan struct{})
 		go func() { b.sending.Wait(); close(all) }()
 		select {
@@ -198,79 +249,13 @@ func (b *Batcher[T]) Close(ctx context.Context) error {
 	return b.closeErr
 }
 
-// run owns the batch being filled. It holds a slot token before it accepts
-// the first span of a batch, so the batch being filled counts against
-// MaxInFlight; while it waits for a token it does not receive, and Add
-// blocks.
-func (b *Batcher[T]) run() {
-	defer close(b.stopped)
-	var (
-		spans    []mapping.Span
-		tags     []T
-		haveSlot bool
-		timeout  <-chan time.Time
-		stopTime func()
-	)
-	dispatch := func() {
-		if stopTime != nil {
-			stopTime()
-		}
-		timeout, stopTime = nil, nil
-		b.launch(spans, tags)
-		spans, tags, haveSlot = nil, nil, false
-	}
-	for {
-		if !haveSlot {
-			select {
-			case b.slots <- struct{}{}:
-				haveSlot = true
-			case reply := <-b.flushq:
-				reply <- b.outstanding()
-			case <-b.stop:
-				return
-			}
-			continue
-		}
-		select {
-		case it := <-b.in:
-			if len(spans) == 0 {
-				spans = b.getSpans()
-				tags = make([]T, 0, b.size)
-				timeout, stopTime = b.after(b.interval)
-			}
-			spans = append(spans, it.span)
-			tags = append(tags, it.tag)
-			if len(spans) >= b.size {
-				dispatch()
-			}
-		case <-timeout:
-			stopTime = nil
-			dispatch()
-		case reply := <-b.flushq:
-			if len(spans) > 0 {
-				dispatch()
-			}
-			reply <- b.outstanding()
-		case <-b.stop:
-			if len(spans) > 0 {
-				dispatch()
-			} else {
-				<-b.slots
-			}
-			return
-		}
-	}
-}
-
-// launch sends one batch on its own goroutine, which reports it and then
-// gives back the batch's slot token.
-func (b *Batcher[T]) launch(spans []mapping.Span, tags []T) {
+// launchLocked sends one batch on its own goroutine, which reports it and
+// then gives back the batch's slot token.
+func (b *Batcher[T]) launchLocked(spans []mapping.Span, tags []T) {
 	finished := make(chan struct{})
-	b.mu.Lock()
 	b.seq++
 	id := b.seq
 	b.inflight[id] = finished
-	b.mu.Unlock()
 	b.sending.Add(1)
 	go func() {
 		defer b.sending.Done()
@@ -285,6 +270,16 @@ func (b *Batcher[T]) launch(spans []mapping.Span, tags []T) {
 		<-b.slots
 		b.recycle(spans)
 	}()
+}
+
+// outstandingLocked returns the completion channels of the batches in
+// flight.
+func (b *Batcher[T]) outstandingLocked() []chan struct{} {
+	out := make([]chan struct{}, 0, len(b.inflight))
+	for _, ch := range b.inflight {
+		out = append(out, ch)
+	}
+	return out
 }
 
 // The copies Add makes are the batcher's largest allocation: every span's
@@ -332,15 +327,4 @@ func (b *Batcher[T]) recycle(spans []mapping.Span) {
 	case b.freeSpans <- spans[:0]:
 	default:
 	}
-}
-
-// outstanding returns the completion channels of the batches in flight.
-func (b *Batcher[T]) outstanding() []chan struct{} {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := make([]chan struct{}, 0, len(b.inflight))
-	for _, ch := range b.inflight {
-		out = append(out, ch)
-	}
-	return out
 }
