@@ -1,0 +1,407 @@
+// Command check is the end-to-end test's verdict: it reads the requests the
+// client made (e2e/cmd/client's JSON file) and checks, through Jaeger's
+// query API only, that each one's trace holds the client span, exactly one
+// HAProxy span (made by logspan from the access log) and the backend span,
+// linked and timed as the HAProxy frontend it went through implies (see
+// verifyHTTP), and that the TCP-mode request got its span. It polls Jaeger
+// until every trace is complete or -timeout passes, checks once more after
+// -settle (a late duplicate would show then), prints a summary and exits 1
+// on any failure, naming each failed request and what was wrong.
+//
+//	check -jaeger http://127.0.0.1:16686 -requests requests.json
+//	check -jaeger http://127.0.0.1:16686 -ready -timeout 60s   # wait for Jaeger
+//
+// -html writes a waterfall of one trace drawn from the same API data (see
+// waterfall.go); docs/e2e-trace.png is a screenshot of it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/logspan/logspan/e2e/internal/harness"
+)
+
+type config struct {
+	jaeger    string
+	requests  string
+	timeout   time.Duration
+	settle    time.Duration
+	frontends string
+	ready     bool
+	html      string
+	htmlID    int
+	metrics   string
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.jaeger, "jaeger", "http://127.0.0.1:16686", "Jaeger query base URL")
+	flag.StringVar(&c.requests, "requests", "requests.json", "the client's record of its requests")
+	flag.DurationVar(&c.timeout, "timeout", 90*time.Second, "how long to wait for the spans (or, with -ready, for Jaeger)")
+	flag.DurationVar(&c.settle, "settle", 3*time.Second, "wait this long after success and check everything again")
+	flag.StringVar(&c.frontends, "frontends", "rewrite,plain,tcp", "comma-separated frontends whose requests are checked")
+	flag.BoolVar(&c.ready, "ready", false, "only wait until Jaeger's query API answers")
+	flag.StringVar(&c.html, "html", "", "write an HTML waterfall of one trace to this file")
+	flag.IntVar(&c.htmlID, "html-request", 0, "request id whose trace -html draws (default: a slow request through the rewriting frontend)")
+	flag.StringVar(&c.metrics, "logspan-metrics", "", "logspan's /metrics URL, to print its counters in the summary")
+	flag.DurationVar(&slack, "slack", slack, "tolerance of the time checks (HAProxy logs whole milliseconds)")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	j := &jaeger{base: strings.TrimRight(c.jaeger, "/"), http: &http.Client{Timeout: 10 * time.Second}}
+	var err error
+	if c.ready {
+		err = waitReady(ctx, j, c.timeout)
+	} else {
+		var ok bool
+		ok, err = check(ctx, c, j, os.Stdout)
+		if err == nil && !ok {
+			os.Exit(1)
+		}
+	}
+	if err != nil {
+		log.Error("check failed", "err", err)
+		os.Exit(2)
+	}
+}
+
+func waitReady(ctx context.Context, j *jaeger, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := j.ready(ctx)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("jaeger not ready after %s: %w", timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// outcome is the state of one request's checks.
+type outcome struct {
+	req     harness.Request
+	checked bool // res holds the latest checks
+	res     result
+}
+
+func (o *outcome) ok() bool { return o.req.Error == "" && o.checked && len(o.res.problems) == 0 }
+
+func check(ctx context.Context, c config, j *jaeger, w io.Writer) (bool, error) {
+	run, err := harness.ReadRun(c.requests)
+	if err != nil {
+		return false, err
+	}
+	want := map[string]bool{}
+	for f := range strings.SplitSeq(c.frontends, ",") {
+		want[strings.TrimSpace(f)] = true
+	}
+	var outs []*outcome
+	for _, r := range run.Requests {
+		if want[r.Frontend] {
+			outs = append(outs, &outcome{req: r})
+		}
+	}
+	if len(outs) == 0 {
+		return false, fmt.Errorf("no requests of frontends %q in %s", c.frontends, c.requests)
+	}
+	// The window in which every span of the run started.
+	from, to := run.Start.Add(-time.Minute), run.End.Add(time.Minute)
+
+	begin := time.Now()
+	deadline := begin.Add(c.timeout)
+	rounds := 0
+	for {
+		rounds++
+		// A request that got no response has nothing to wait for.
+		settled := func(o *outcome) bool { return o.req.Error != "" || o.ok() }
+		pending := slices.DeleteFunc(slices.Clone(outs), settled)
+		if err := verifyAll(ctx, j, pending, from, to); err != nil {
+			return false, err
+		}
+		if !slices.ContainsFunc(outs, func(o *outcome) bool { return !settled(o) }) || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	arrived := time.Since(begin)
+	allOK := !slices.ContainsFunc(outs, func(o *outcome) bool { return !o.ok() })
+	if allOK && c.settle > 0 {
+		// Everything arrived: look again a little later, all of it.
+		time.Sleep(c.settle)
+		if err := verifyAll(ctx, j, outs, from, to); err != nil {
+			return false, err
+		}
+	}
+
+	// Every HAProxy span in Jaeger (of the frontends checked) must belong
+	// to one request.
+	all, err := j.find(ctx, svcHAProxy, "", from, to)
+	if err != nil {
+		return false, err
+	}
+	fronts := map[string]bool{}
+	for f := range want {
+		fronts[frontendName[f]] = true
+	}
+	var haproxy []span
+	for _, s := range all {
+		if s.Service == svcHAProxy && fronts[s.Attrs["haproxy.frontend"]] {
+			haproxy = append(haproxy, s)
+		}
+	}
+	wantSpans := 0
+	for _, o := range outs {
+		if o.req.Error == "" {
+			wantSpans++
+		}
+	}
+
+	ok := summarize(w, c, run, outs, len(haproxy), wantSpans, arrived, rounds)
+	if len(haproxy) != wantSpans {
+		strays(w, outs, haproxy)
+	}
+	if c.metrics != "" {
+		printMetrics(ctx, w, c.metrics)
+	}
+	if c.html != "" {
+		if err := writeWaterfall(ctx, j, c, outs); err != nil {
+			return false, err
+		}
+		fmt.Fprintf(w, "waterfall written to %s\n", c.html)
+	}
+	return ok, nil
+}
+
+// verifyAll checks the given requests, eight at a time.
+func verifyAll(ctx context.Context, j *jaeger, outs []*outcome, from, to time.Time) error {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		tcpSpans []span
+		tcpErr   error
+		tcpOnce  sync.Once
+	)
+	sem := make(chan struct{}, 8)
+	for _, o := range outs {
+		if o.req.Error != "" {
+			continue
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			spans, err := j.trace(ctx, o.req.TraceID)
+			if err != nil {
+				mu.Lock()
+				firstErr = cmpErr(firstErr, err)
+				mu.Unlock()
+				return
+			}
+			o.checked = true
+			if o.req.Frontend != harness.FrontendTCP {
+				o.res = verifyHTTP(o.req, spans)
+				return
+			}
+			o.res = verifyTCPTrace(o.req, spans)
+			tcpOnce.Do(func() { tcpSpans, tcpErr = j.find(ctx, svcHAProxy, tcpOperation, from, to) })
+			if tcpErr != nil {
+				mu.Lock()
+				firstErr = cmpErr(firstErr, tcpErr)
+				mu.Unlock()
+				return
+			}
+			var hs []span
+			for _, s := range tcpSpans {
+				if s.Service == svcHAProxy {
+					hs = append(hs, s)
+				}
+			}
+			t := verifyTCPSpan(o.req, hs)
+			o.res.problems = append(o.res.problems, t.problems...)
+			o.res.haproxy = t.haproxy
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func cmpErr(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// summarize prints the verdict and returns whether everything passed.
+func summarize(w io.Writer, c config, run *harness.Run, outs []*outcome, haproxySpans, wantSpans int, arrived time.Duration, rounds int) bool {
+	type tally struct{ n, untraced, ok int }
+	per := map[string]*tally{}
+	statuses := map[int]int{}
+	var failed []*outcome
+	var overshoot time.Duration
+	for _, o := range outs {
+		overshoot = max(overshoot, o.res.overshoot)
+		t := per[o.req.Frontend]
+		if t == nil {
+			t = &tally{}
+			per[o.req.Frontend] = t
+		}
+		t.n++
+		if !o.req.Traced {
+			t.untraced++
+		}
+		if o.ok() {
+			t.ok++
+		} else {
+			failed = append(failed, o)
+		}
+		statuses[o.req.Status]++
+	}
+	fmt.Fprintf(w, "\ne2e check: %d requests from %s (client ran %s), Jaeger %s API v3\n",
+		len(outs), c.requests, run.End.Sub(run.Start).Round(time.Millisecond), c.jaeger)
+	for _, f := range []string{harness.FrontendRewrite, harness.FrontendPlain, harness.FrontendTCP} {
+		t := per[f]
+		if t == nil {
+			continue
+		}
+		note := ""
+		if t.untraced > 0 {
+			note = fmt.Sprintf(" (%d without traceparent)", t.untraced)
+		}
+		fmt.Fprintf(w, "  %-8s %-11s %4d %s%s: %d complete and correct\n", f, frontendName[f], t.n, plural(t.n, "request"), note, t.ok)
+	}
+	codes := make([]int, 0, len(statuses))
+	for s := range statuses {
+		codes = append(codes, s)
+	}
+	slices.Sort(codes)
+	var parts []string
+	for _, s := range codes {
+		parts = append(parts, fmt.Sprintf("%d×%d", statuses[s], s))
+	}
+	fmt.Fprintf(w, "  statuses: %s\n", strings.Join(parts, ", "))
+	fmt.Fprintf(w, "  HAProxy spans in Jaeger: %d, requests answered: %d\n", haproxySpans, wantSpans)
+	fmt.Fprintf(w, "  timing: a span reached at most %s out of its parent (slack %s; HAProxy logs whole ms)\n", overshoot, slack)
+	fmt.Fprintf(w, "  spans complete after %s (%d polls)\n", arrived.Round(100*time.Millisecond), rounds)
+
+	ok := len(failed) == 0 && haproxySpans == wantSpans
+	for i, o := range failed {
+		if i == 20 {
+			fmt.Fprintf(w, "... and %d more failed requests\n", len(failed)-i)
+			break
+		}
+		r := o.req
+		fmt.Fprintf(w, "FAIL request #%d (%s, %s %s -> %d, trace %s):\n", r.ID, r.Frontend, r.Method, r.Target, r.Status, r.TraceID)
+		if r.Error != "" {
+			fmt.Fprintf(w, "    the client got no response: %s\n", r.Error)
+		}
+		for _, p := range o.res.problems {
+			fmt.Fprintf(w, "    %s\n", p)
+		}
+	}
+	if haproxySpans != wantSpans {
+		fmt.Fprintf(w, "FAIL %d HAProxy spans in Jaeger for %d requests: want exactly one each\n", haproxySpans, wantSpans)
+	}
+	if overshoot > slack {
+		fmt.Fprintln(w, "note: HAProxy takes a wake-up much later than it planned for a clock jump and does not count that time")
+		fmt.Fprintln(w, "      (tv_update_date): when it is starved of CPU its Ta comes out short and its spans end too early.")
+		fmt.Fprintln(w, "      Spans far out of their parent usually mean an overloaded machine; do not run the e2e niced.")
+	}
+	if ok {
+		fmt.Fprintln(w, "PASS")
+	} else {
+		fmt.Fprintf(w, "FAIL (%d of %d requests)\n", len(failed), len(outs))
+	}
+	return ok
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// strays prints the HAProxy spans that are not the one span of a request,
+// or that Jaeger holds more than once.
+func strays(w io.Writer, outs []*outcome, haproxy []span) {
+	mine := map[string]bool{}
+	for _, o := range outs {
+		if o.res.haproxy != nil {
+			mine[o.res.haproxy.SpanID] = true
+		}
+	}
+	seen := map[string]int{}
+	n := 0
+	for _, s := range haproxy {
+		seen[s.SpanID]++
+		why := ""
+		switch {
+		case seen[s.SpanID] > 1:
+			why = "duplicate"
+		case !mine[s.SpanID]:
+			why = "no request's"
+		default:
+			continue
+		}
+		if n++; n > 20 {
+			continue
+		}
+		fmt.Fprintf(w, "  %s HAProxy span: trace %s %s, frontend %s, path %q, client port %s, start %s\n", why,
+			s.TraceID, describe(&s), s.Attrs["haproxy.frontend"], s.Attrs["url.path"], s.Attrs["client.port"], stamp(s.Start))
+	}
+	if n > 20 {
+		fmt.Fprintf(w, "  ... and %d more\n", n-20)
+	}
+}
+
+// printMetrics prints logspan's main counters.
+func printMetrics(ctx context.Context, w io.Writer, u string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(w, "  logspan metrics: %v\n", err)
+		return
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return
+	}
+	fmt.Fprintln(w, "  logspan (since its restart):")
+	for line := range strings.Lines(string(b)) {
+		for _, m := range []string{"logspan_lines_matched_total", "logspan_lines_unmatched_total", "logspan_invalid_trace_context_total",
+			"logspan_spans_exported_total", "logspan_spans_failed_total", "logspan_rotations_total"} {
+			if strings.HasPrefix(line, m) {
+				fmt.Fprintf(w, "    %s", line)
+			}
+		}
+	}
+}

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/logspan/logspan/e2e/internal/harness"
+)
+
+// slack is the tolerance of the time checks. HAProxy's log has
+// millisecond resolution, and it computes %tr as the accept date plus the
+// handshake and idle times in whole milliseconds, then prints it truncated
+// to the millisecond: the logged start (and the end, start + Ta) can be up
+// to 2 ms earlier than the real one. Set by -slack.
+var slack = 2 * time.Millisecond
+
+// Services and HAProxy proxy names of the e2e setup.
+const (
+	svcClient  = "client"
+	svcHAProxy = "haproxy"
+	svcBackend = "backend"
+)
+
+// frontendName maps the client's frontend labels to haproxy.cfg's names.
+var frontendName = map[string]string{
+	harness.FrontendRewrite: "fe_rewrite",
+	harness.FrontendPlain:   "fe_plain",
+	harness.FrontendTCP:     "fe_tcp",
+}
+
+// tcpOperation is the span name of a session of the tcplog frontend.
+const tcpOperation = "TCP be_tcp"
+
+// result is the outcome of the checks of one request's trace.
+type result struct {
+	problems []string
+	haproxy  *span // the request's HAProxy span, when exactly one was found
+	// overshoot is how far a span reached out of the span that must hold
+	// it (within the slack or not); 0 when inside.
+	overshoot time.Duration
+}
+
+func (r *result) addf(format string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(format, args...))
+}
+
+// verifyHTTP checks the trace of a request sent through one of the HTTP
+// frontends:
+//   - the client span (traced requests), exactly one HAProxy span and the
+//     backend span, and nothing else;
+//   - the parent links: client -> haproxy -> backend on the rewriting
+//     frontend (haproxy is the root of an untraced request's trace);
+//     client -> haproxy and client -> backend on the plain one;
+//   - HAProxy's span within the client's, and on the rewriting frontend the
+//     backend's within HAProxy's (give or take slack);
+//   - status Error exactly on 5xx for the HAProxy and backend spans, Error
+//     on 4xx and 5xx for the client span;
+//   - the HTTP attributes match what the client sent and got.
+func verifyHTTP(req harness.Request, spans []span) result {
+	var res result
+	if len(spans) == 0 {
+		res.addf("trace %s not in Jaeger (yet)", req.TraceID)
+		return res
+	}
+	var client, backend *span
+	var haproxy []*span
+	for i := range spans {
+		s := &spans[i]
+		switch {
+		case s.Service == svcClient && s.SpanID == req.ClientSpanID:
+			client = s
+		case s.Service == svcBackend && s.SpanID == req.BackendSpanID:
+			backend = s
+		case s.Service == svcHAProxy:
+			haproxy = append(haproxy, s)
+		default:
+			res.addf("unexpected span %s", describe(s))
+		}
+	}
+	if req.Traced && client == nil {
+		res.addf("client span %s missing", req.ClientSpanID)
+	}
+	if backend == nil {
+		res.addf("backend span %s missing", req.BackendSpanID)
+	}
+	switch len(haproxy) {
+	case 1:
+		res.haproxy = haproxy[0]
+	case 0:
+		res.addf("HAProxy span missing")
+	default:
+		for _, h := range haproxy {
+			res.addf("%d HAProxy spans, want 1: %s", len(haproxy), describe(h))
+		}
+	}
+	if len(res.problems) > 0 {
+		return res
+	}
+	h := res.haproxy
+
+	// Parents.
+	if client != nil {
+		if client.ParentID != "" {
+			res.addf("client span has parent %s, want none", client.ParentID)
+		}
+		if h.ParentID != client.SpanID {
+			res.addf("HAProxy span's parent is %q, want the client span %s", h.ParentID, client.SpanID)
+		}
+	} else if h.ParentID != "" {
+		res.addf("HAProxy span's parent is %q, want none (no traceparent sent)", h.ParentID)
+	}
+	wantBackendParent, parentName := h.SpanID, "the HAProxy span"
+	if req.Frontend == harness.FrontendPlain {
+		wantBackendParent, parentName = req.ClientSpanID, "the client span"
+	}
+	if backend.ParentID != wantBackendParent {
+		res.addf("backend span's parent is %q, want %s %s", backend.ParentID, parentName, wantBackendParent)
+	}
+
+	// Times.
+	if client != nil {
+		within(&res, "HAProxy span", h, "client span", client)
+	}
+	if req.Frontend == harness.FrontendRewrite {
+		within(&res, "backend span", backend, "HAProxy span", h)
+	}
+
+	// Kinds and status.
+	if client != nil && client.Kind != "CLIENT" {
+		res.addf("client span kind %s, want CLIENT", client.Kind)
+	}
+	for _, s := range []*span{h, backend} {
+		if s.Kind != "SERVER" {
+			res.addf("%s span kind %s, want SERVER", s.Service, s.Kind)
+		}
+		if want := req.Status >= 500; s.Error != want {
+			res.addf("%s span status Error=%v for HTTP %d, want %v", s.Service, s.Error, req.Status, want)
+		}
+	}
+	if client != nil {
+		if want := req.Status >= 400; client.Error != want {
+			res.addf("client span status Error=%v for HTTP %d, want %v", client.Error, req.Status, want)
+		}
+	}
+
+	// Attributes.
+	u, err := url.Parse(req.Target)
+	if err != nil {
+		res.addf("bad target %q: %v", req.Target, err)
+		return res
+	}
+	status := strconv.Itoa(req.Status)
+	attr(&res, h, "http.request.method", req.Method)
+	attr(&res, h, "url.path", u.Path)
+	attr(&res, h, "url.query", u.RawQuery)
+	attr(&res, h, "http.response.status_code", status)
+	attr(&res, h, "haproxy.frontend", frontendName[req.Frontend])
+	attr(&res, h, "haproxy.backend", "be_app")
+	attr(&res, backend, "http.request.method", req.Method)
+	attr(&res, backend, "url.path", u.Path)
+	attr(&res, backend, "http.response.status_code", status)
+	if client != nil {
+		attr(&res, client, "http.request.method", req.Method)
+		attr(&res, client, "http.response.status_code", status)
+	}
+	if req.Frontend == harness.FrontendRewrite {
+		// The forwarded traceparent names the span; it is no attribute.
+		if v, ok := h.Attrs["http.request.header.traceparent"]; ok {
+			res.addf("HAProxy span has attribute http.request.header.traceparent=%q", v)
+		}
+	}
+	return res
+}
+
+// verifyTCPTrace checks the trace of the request sent through the tcplog
+// frontend: HAProxy cannot log trace context in TCP mode, so the trace
+// holds only the client span and the backend span, its child.
+func verifyTCPTrace(req harness.Request, spans []span) result {
+	var res result
+	var client, backend *span
+	for i := range spans {
+		s := &spans[i]
+		switch {
+		case s.Service == svcClient && s.SpanID == req.ClientSpanID:
+			client = s
+		case s.Service == svcBackend && s.SpanID == req.BackendSpanID:
+			backend = s
+		default:
+			res.addf("unexpected span %s", describe(s))
+		}
+	}
+	if client == nil || backend == nil {
+		res.addf("trace %s: client span found %v, backend span found %v", req.TraceID, client != nil, backend != nil)
+		return res
+	}
+	if backend.ParentID != client.SpanID {
+		res.addf("backend span's parent is %q, want the client span %s", backend.ParentID, client.SpanID)
+	}
+	return res
+}
+
+// verifyTCPSpan checks HAProxy's span of the TCP session, found among the
+// HAProxy spans of the run by the client's port: exactly one, starting
+// within the client span.
+func verifyTCPSpan(req harness.Request, haproxy []span) result {
+	var res result
+	var found []*span
+	for i := range haproxy {
+		s := &haproxy[i]
+		if s.Name == tcpOperation && s.Attrs["client.port"] == strconv.Itoa(req.LocalPort) {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		res.addf("%d HAProxy %q spans with client.port=%d, want 1", len(found), tcpOperation, req.LocalPort)
+		return res
+	}
+	h := found[0]
+	res.haproxy = h
+	if h.Start.Before(req.Start.Add(-slack)) || h.Start.After(req.End) {
+		res.addf("TCP span starts at %s, outside the client span [%s, %s]",
+			stamp(h.Start), stamp(req.Start), stamp(req.End))
+	}
+	if h.ParentID != "" {
+		res.addf("TCP span has parent %s, want none", h.ParentID)
+	}
+	if h.Error {
+		res.addf("TCP span status Error (%s), want unset", h.StatusMessage)
+	}
+	attr(&res, h, "haproxy.frontend", frontendName[harness.FrontendTCP])
+	attr(&res, h, "network.transport", "tcp")
+	return res
+}
+
+// within checks that inner lies inside outer, give or take slack.
+func within(res *result, innerName string, inner *span, outerName string, outer *span) {
+	res.overshoot = max(res.overshoot, outer.Start.Sub(inner.Start), inner.End.Sub(outer.End))
+	if inner.Start.Before(outer.Start.Add(-slack)) {
+		res.addf("%s starts %s before the %s", innerName, outer.Start.Sub(inner.Start), outerName)
+	}
+	if inner.End.After(outer.End.Add(slack)) {
+		res.addf("%s ends %s after the %s", innerName, inner.End.Sub(outer.End), outerName)
+	}
+}
+
+// attr checks one attribute; want "" means the attribute must be absent.
+func attr(res *result, s *span, key, want string) {
+	got, ok := s.Attrs[key]
+	switch {
+	case want == "" && ok:
+		res.addf("%s span: %s=%q, want none", s.Service, key, got)
+	case want != "" && got != want:
+		if !ok {
+			got = "(absent)"
+		}
+		res.addf("%s span: %s=%s, want %s", s.Service, key, got, want)
+	}
+}
+
+func describe(s *span) string {
+	return fmt.Sprintf("%s %q id %s parent %q", s.Service, s.Name, s.SpanID, s.ParentID)
+}
+
+func stamp(t time.Time) string {
+	return t.Format("15:04:05.000000")
+}

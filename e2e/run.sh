@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# End-to-end test of `logspan run` with a real HAProxy and a real Jaeger, on
+# loopback only:
+#
+#   client (OTel SDK) --HTTP--> HAProxy --HTTP--> backend (OTel SDK)
+#        |                        | syslog/UDP          |
+#        |                    logsink -> haproxy.log    |
+#        |                        | logspan run         |
+#        +-----OTLP/gRPC------> Jaeger v2 (memory) <----+
+#
+# The client sends a few hundred requests through HAProxy's two HTTP
+# frontends (one rewriting traceparent, one plain, see e2e/haproxy.cfg) and
+# one through its TCP frontend. Midway the log is rotated by rename (the
+# sink reopens it on SIGHUP, as rsyslog does) and logspan is restarted with
+# SIGTERM. Then e2e/cmd/check verifies every trace through Jaeger's query
+# API: client span -> exactly one HAProxy span -> backend span.
+#
+# Usage: e2e/run.sh [flags for e2e/cmd/check, e.g. -html /tmp/trace.html]
+#
+# Needs Go and the Go module proxy; installs Debian's haproxy with apt-get
+# when it is missing. The first run builds Jaeger from e2e/jaeger (about 6
+# minutes of CPU and 2.3 GB of memory) into
+# ${XDG_CACHE_HOME:-~/.cache}/logspan-e2e/jaeger-VERSION, and later runs reuse
+# it. Environment (all optional):
+#   E2E_REQUESTS   HTTP requests to send (300)
+#   E2E_DURATION   seconds to spread them over (24)
+#   E2E_WORKDIR    where logs and state go (a new /tmp/logspan-e2e.XXXXXX)
+#   E2E_KEEP=1     keep the work directory after a success too
+#   E2E_JAEGER_BIN a Jaeger v2 binary to use instead of building one
+#   E2E_BUILD_P    go build -p for logspan and the e2e programs (Go's default)
+#   E2E_RULES      logspan's rules file (e2e/rules.yaml)
+#   E2E_LOGSPAN    a logspan binary to test (default: built from this checkout)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+REQUESTS=${E2E_REQUESTS:-300}
+DURATION=${E2E_DURATION:-24}
+RULES=${E2E_RULES:-e2e/rules.yaml}
+JAEGER_VERSION=$(awk '$1 == "github.com/jaegertracing/jaeger" { print $2 }' e2e/jaeger/go.mod)
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/logspan-e2e
+JAEGER_BIN=${E2E_JAEGER_BIN:-$CACHE/jaeger-$JAEGER_VERSION}
+WORK=${E2E_WORKDIR:-$(mktemp -d /tmp/logspan-e2e.XXXXXX)}
+BIN=$WORK/bin
+mkdir -p "$BIN" "$WORK/log" "$WORK/state"
+T0=$SECONDS
+
+log() { printf '[e2e %3ds] %s\n' $((SECONDS - T0)) "$*"; }
+fail() { log "FAIL: $*"; exit 1; }
+
+# --- processes: started in the background, all stopped on exit ------------
+declare -A PIDS=()   # name -> pid
+declare -A LOGS=()   # name -> its stdout and stderr
+ORDER=()             # names in start order
+start() { # name logfile command...
+  local name=$1 out=$2
+  shift 2
+  "$@" >>"$out" 2>&1 &
+  PIDS[$name]=$!
+  LOGS[$name]=$out
+  ORDER+=("$name")
+}
+stop() { # name: SIGTERM, wait up to 20 s, then SIGKILL; returns its status
+  local name=$1 pid=${PIDS[$1]:-} rc=0 i
+  [ -n "$pid" ] || return 0
+  unset "PIDS[$name]"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop in 20 s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || rc=$?
+  return "$rc"
+}
+cleanup() {
+  local rc=$? i
+  trap - EXIT INT TERM
+  for ((i = ${#ORDER[@]} - 1; i >= 0; i--)); do
+    stop "${ORDER[i]}" || true
+  done
+  if [ "$rc" -ne 0 ]; then
+    echo
+    log "FAILED (exit $rc); logs and state kept in $WORK"
+    for f in log/haproxy.log.1 log/haproxy.log haproxy-stderr.log logsink.log backend.log client.log jaeger.log check.log logspan.log; do
+      [ -s "$WORK/$f" ] || continue
+      echo "----- tail of $WORK/$f"
+      case $f in
+      log/*) tail -n 4 "$WORK/$f" ;; # the access log
+      *) tail -n 12 "$WORK/$f" ;;
+      esac
+    done
+  elif [ "${E2E_KEEP:-}" = 1 ] || [ -n "${E2E_WORKDIR:-}" ]; then
+    log "logs kept in $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- loopback ports -------------------------------------------------------
+# Free ports below Linux's ephemeral range (32768+), so that no outgoing
+# connection holds them; a port that accepts a connection is taken.
+TAKEN=" "
+free_port() { # variable name
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 12000))
+    case "$TAKEN" in *" $p "*) continue ;; esac
+    TAKEN+="$p "
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      printf -v "$1" '%s' "$p"
+      return
+    fi
+  done
+}
+for v in OTLP_PORT QUERY_PORT QUERY_GRPC_PORT BACKEND_PORT SINK_PORT REWRITE_PORT PLAIN_PORT TCP_PORT METRICS_PORT; do
+  free_port "$v"
+done
+
+wait_port() { # name port seconds: until it accepts connections
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+    kill -0 "${PIDS[$1]}" 2>/dev/null || fail "$1 exited (see ${LOGS[$1]})"
+    sleep 0.1
+  done
+  fail "$1 does not listen on 127.0.0.1:$2 after $3 s"
+}
+
+# --- what we need ---------------------------------------------------------
+HAPROXY=${E2E_HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}
+if [ ! -x "$HAPROXY" ]; then
+  log "installing haproxy (apt-get)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq haproxy >/dev/null
+  HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+fi
+log "$("$HAPROXY" -v | head -n 1)"
+
+if [ ! -x "$JAEGER_BIN" ]; then
+  log "building Jaeger $JAEGER_VERSION into $JAEGER_BIN (first run only: ~6 min of CPU, 2.3 GB of memory)"
+  mkdir -p "$(dirname "$JAEGER_BIN")"
+  (cd e2e/jaeger && CGO_ENABLED=0 nice -n 19 go build -p 1 -trimpath -o "$JAEGER_BIN.tmp.$$" github.com/jaegertracing/jaeger/cmd/jaeger) ||
+    { rm -f "$JAEGER_BIN.tmp.$$"; fail "Jaeger build"; }
+  mv "$JAEGER_BIN.tmp.$$" "$JAEGER_BIN"
+  log "Jaeger built"
+else
+  log "reusing $JAEGER_BIN"
+fi
+
+log "building logspan and e2e/cmd/* into $BIN"
+go build ${E2E_BUILD_P:+-p "$E2E_BUILD_P"} -o "$BIN/" ./cmd/logspan ./e2e/cmd/...
+if [ -n "${E2E_LOGSPAN:-}" ]; then
+  cp "$E2E_LOGSPAN" "$BIN/logspan"
+fi
+"$BIN/logspan" version
+"$BIN/logspan" check --config "$RULES"
+
+# --- start ----------------------------------------------------------------
+log "starting Jaeger (OTLP 127.0.0.1:$OTLP_PORT, query http://127.0.0.1:$QUERY_PORT)"
+E2E_JAEGER_OTLP_PORT=$OTLP_PORT E2E_JAEGER_QUERY_PORT=$QUERY_PORT E2E_JAEGER_QUERY_GRPC_PORT=$QUERY_GRPC_PORT \
+  start jaeger "$WORK/jaeger.log" "$JAEGER_BIN" --config "$ROOT/e2e/jaeger/config.yaml"
+for ((i = 0; ; i++)); do
+  "$BIN/check" -ready -timeout 1s -jaeger "http://127.0.0.1:$QUERY_PORT" >>"$WORK/check.log" 2>&1 && break
+  kill -0 "${PIDS[jaeger]}" 2>/dev/null || fail "Jaeger exited (see ${LOGS[jaeger]})"
+  [ "$i" -lt 60 ] || fail "Jaeger's query API did not answer in 60 s (see ${LOGS[jaeger]})"
+done
+wait_port jaeger "$OTLP_PORT" 30
+
+log "starting the backend (127.0.0.1:$BACKEND_PORT) and the syslog sink (udp 127.0.0.1:$SINK_PORT)"
+start backend "$WORK/backend.log" "$BIN/backend" -listen "127.0.0.1:$BACKEND_PORT" -otlp "127.0.0.1:$OTLP_PORT"
+start logsink "$WORK/logsink.log" "$BIN/logsink" -listen "127.0.0.1:$SINK_PORT" -file "$WORK/log/haproxy.log"
+wait_port backend "$BACKEND_PORT" 30
+for ((i = 0; i < 100; i++)); do [ -e "$WORK/log/haproxy.log" ] && break; sleep 0.1; done
+[ -e "$WORK/log/haproxy.log" ] || fail "the sink did not create $WORK/log/haproxy.log"
+
+log "starting HAProxy (rewrite :$REWRITE_PORT, plain :$PLAIN_PORT, tcp :$TCP_PORT)"
+export E2E_SINK_PORT=$SINK_PORT E2E_REWRITE_PORT=$REWRITE_PORT E2E_PLAIN_PORT=$PLAIN_PORT \
+  E2E_TCP_PORT=$TCP_PORT E2E_BACKEND_PORT=$BACKEND_PORT
+"$HAPROXY" -c -q -f e2e/haproxy.cfg || fail "haproxy -c -f e2e/haproxy.cfg"
+start haproxy "$WORK/haproxy-stderr.log" "$HAPROXY" -db -f e2e/haproxy.cfg
+wait_port haproxy "$REWRITE_PORT" 30
+wait_port haproxy "$PLAIN_PORT" 30
+wait_port haproxy "$TCP_PORT" 30
+
+start_logspan() {
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$OTLP_PORT \
+    start logspan "$WORK/logspan.log" "$BIN/logspan" run --config "$RULES" \
+    --state-dir "$WORK/state" --listen "127.0.0.1:$METRICS_PORT" --start beginning "$WORK/log/haproxy.log*"
+  wait_port logspan "$METRICS_PORT" 30
+}
+log "starting logspan run (following $WORK/log/haproxy.log*)"
+start_logspan
+
+# --- traffic, with a rotation and a restart midway -------------------------
+log "client: $REQUESTS requests over ${DURATION}s, then one through the TCP frontend"
+start client "$WORK/client.log" "$BIN/client" -requests "$REQUESTS" -duration "${DURATION}s" \
+  -rewrite "http://127.0.0.1:$REWRITE_PORT" -plain "http://127.0.0.1:$PLAIN_PORT" -tcp "127.0.0.1:$TCP_PORT" \
+  -otlp "127.0.0.1:$OTLP_PORT" -out "$WORK/requests.json"
+sleep $((DURATION / 3))
+log "rotating: mv haproxy.log haproxy.log.1, SIGHUP to the sink"
+mv "$WORK/log/haproxy.log" "$WORK/log/haproxy.log.1"
+kill -HUP "${PIDS[logsink]}"
+sleep $((DURATION / 3))
+log "restarting logspan: SIGTERM, 1 s down, start with the same state directory"
+stop logspan || fail "logspan exited with status $? on SIGTERM (see ${LOGS[logspan]})"
+sleep 1
+start_logspan
+wait "${PIDS[client]}" || fail "the client failed (see $WORK/client.log)"
+unset "PIDS[client]"
+log "client done: $(grep -c . "$WORK/log/haproxy.log.1") + $(grep -c . "$WORK/log/haproxy.log") lines in haproxy.log.1 + haproxy.log"
+
+# --- verdict ---------------------------------------------------------------
+log "checking the traces in Jaeger"
+if ! "$BIN/check" -jaeger "http://127.0.0.1:$QUERY_PORT" -requests "$WORK/requests.json" -timeout 90s \
+  -logspan-metrics "http://127.0.0.1:$METRICS_PORT/metrics" "$@" | tee "$WORK/summary.txt"; then
+  exit 1
+fi
+stop logspan || fail "logspan exited with status $? on SIGTERM (see ${LOGS[logspan]})"
+log "e2e passed in $((SECONDS - T0)) s"
