@@ -2,7 +2,6 @@ package emit
 
 import (
 	"fmt"
-	"hash/maphash"
 	"math"
 	"strings"
 	"sync"
@@ -297,7 +296,7 @@ func (e *encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte
 			dropped++
 			continue
 		}
-		h := maphash.String(keySeed, string(a.Key))
+		h := keyHash(string(a.Key))
 		dup := false
 		for j, kh := range hashes {
 			if kh == h && attrs[kept[j]].Key == a.Key {
@@ -320,14 +319,25 @@ func (e *encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte
 	return b, dropped
 }
 
-// keySeed seeds the hashes appendAttributes compares keys by.
-var keySeed = maphash.MakeSeed()
+// keyHash is a cheap fingerprint of an attribute key for appendAttributes:
+// its length and its last eight bytes, where keys of one rule differ most
+// (haproxy.timer.TR_ms, haproxy.timer.Tw_ms). Equal fingerprints are
+// confirmed by comparing the keys.
+func keyHash(k string) uint64 {
+	h := uint64(len(k))
+	for i := max(0, len(k)-8); i < len(k); i++ {
+		h = h<<8 | uint64(k[i])
+	}
+	return h ^ uint64(len(k))<<56
+}
 
 // pbKeyValue appends kv as a KeyValue message in field num, its
 // strings cut to maxLen characters (no limit when negative).
 func pbKeyValue(b []byte, num protowire.Number, kv attribute.KeyValue, maxLen int) []byte {
 	b, m := pbBegin(b, num)
-	b = pbString(b, fKeyValueKey, validUTF8(string(kv.Key)))
+	// Keys come from the rules, which are checked to be valid UTF-8 when
+	// they load, and from the SDK's resource.
+	b = pbString(b, fKeyValueKey, string(kv.Key))
 	var v int
 	b, v = pbBegin(b, fKeyValueValue)
 	b = pbAnyValue(b, kv.Value, maxLen)
