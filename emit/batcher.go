@@ -3,7 +3,6 @@ package emit
 import (
 	"context"
 	"errors"
-	"slices"
 	"sync"
 	"time"
 
@@ -72,8 +71,9 @@ type Batcher[T any] struct {
 	closeErr  error
 
 	// Free storage of sent batches; see getAttrs.
-	freeAttrs chan []attribute.KeyValue
-	freeSpans chan []mapping.Span
+	freeAttrs  chan []attribute.KeyValue
+	freeEvents chan []mapping.Event
+	freeSpans  chan []mapping.Span
 }
 
 // NewBatcher returns a Batcher sending to s with cfg's BatchSize,
@@ -93,18 +93,19 @@ func newBatcher[T any](s Sender, cfg Config, done func([]T, Result), after func(
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Batcher[T]{
-		sender:    s,
-		size:      cfg.BatchSize,
-		interval:  cfg.FlushInterval,
-		done:      done,
-		after:     after,
-		slots:     make(chan struct{}, cfg.MaxInFlight),
-		closed:    make(chan struct{}),
-		sendCtx:   ctx,
-		cancel:    cancel,
-		inflight:  make(map[uint64]chan struct{}),
-		freeAttrs: make(chan []attribute.KeyValue, cfg.MaxInFlight*cfg.BatchSize),
-		freeSpans: make(chan []mapping.Span, cfg.MaxInFlight),
+		sender:     s,
+		size:       cfg.BatchSize,
+		interval:   cfg.FlushInterval,
+		done:       done,
+		after:      after,
+		slots:      make(chan struct{}, cfg.MaxInFlight),
+		closed:     make(chan struct{}),
+		sendCtx:    ctx,
+		cancel:     cancel,
+		inflight:   make(map[uint64]chan struct{}),
+		freeAttrs:  make(chan []attribute.KeyValue, cfg.MaxInFlight*cfg.BatchSize),
+		freeEvents: make(chan []mapping.Event, cfg.MaxInFlight*cfg.BatchSize),
+		freeSpans:  make(chan []mapping.Span, cfg.MaxInFlight),
 	}
 }
 
@@ -113,22 +114,19 @@ func realTimer(d time.Duration) (<-chan time.Time, func()) {
 	return t.C, func() { t.Stop() }
 }
 
-// Add queues a copy of span (attributes and events included, so the caller
-// may reuse its Span and slices at once) with the caller's tag, which comes
-// back in done. It blocks while MaxInFlight batches are outstanding and
-// returns ctx.Err() if ctx ends first, or ErrClosed after Close; in both
-// cases the span was not added. Add is safe for concurrent use.
+// Add queues span with the caller's tag, which comes back in done. The
+// batch takes span's Attributes and Events slices as they are and leaves
+// span with empty ones of its own (recycled from sent batches) in their
+// place, so the caller may reuse span at once: a span is queued without
+// copying its attributes. Add blocks while MaxInFlight batches are
+// outstanding and returns ctx.Err() if ctx ends first, or ErrClosed after
+// Close; in both cases the span was not added and is left as it was. Add is
+// safe for concurrent use.
 func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 	select {
 	case <-b.closed:
 		return ErrClosed
 	default:
-	}
-	cp := *span
-	cp.Attributes = append(b.getAttrs(), span.Attributes...)
-	cp.Events = nil
-	if len(span.Events) > 0 {
-		cp.Events = slices.Clone(span.Events)
 	}
 	b.mu.Lock()
 	for !b.open {
@@ -157,8 +155,9 @@ func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 			b.openLocked()
 		}
 	}
-	b.spans = append(b.spans, cp)
+	b.spans = append(b.spans, *span)
 	b.tags = append(b.tags, tag)
+	span.Attributes, span.Events = b.getAttrs(), b.getEvents()
 	if len(b.spans) >= b.size {
 		b.dispatchLocked()
 	}
@@ -282,12 +281,13 @@ func (b *Batcher[T]) outstandingLocked() []chan struct{} {
 	return out
 }
 
-// The copies Add makes are the batcher's largest allocation: every span's
-// attribute slice, a few dozen attributes each. Batches give their storage
-// back once sent (the Sender does not keep spans after Send returns): the
-// attribute slices to a free list that Add takes from, the batch slice to
-// another, so that in steady state copying a span allocates nothing. Both
-// lists are bounded; what does not fit is left to the garbage collector.
+// Queuing a span hands its attribute and event slices to the batch, and
+// the caller gets recycled ones in exchange. Batches give their storage back
+// once sent (the Sender does not keep spans after Send returns) to bounded
+// free lists; what does not fit is left to the garbage collector. A free
+// attribute slice keeps the values of an old span past its length: mapping
+// reuses such a string when the next line has the same value at the same
+// position, which saves allocating it again.
 
 // getAttrs returns an empty attribute slice, recycled when one is free.
 func (b *Batcher[T]) getAttrs() []attribute.KeyValue {
@@ -296,6 +296,16 @@ func (b *Batcher[T]) getAttrs() []attribute.KeyValue {
 		return a
 	default:
 		return make([]attribute.KeyValue, 0, 32)
+	}
+}
+
+// getEvents returns an empty event slice, recycled when one is free.
+func (b *Batcher[T]) getEvents() []mapping.Event {
+	select {
+	case e := <-b.freeEvents:
+		return e
+	default:
+		return nil
 	}
 }
 
@@ -309,15 +319,18 @@ func (b *Batcher[T]) getSpans() []mapping.Span {
 	}
 }
 
-// recycle gives a sent batch's storage back: its attribute slices (cleared,
-// so that free slices do not keep strings of old lines alive) and the batch
-// slice itself.
+// recycle gives a sent batch's storage back to the free lists.
 func (b *Batcher[T]) recycle(spans []mapping.Span) {
 	for i := range spans {
 		if a := spans[i].Attributes; cap(a) > 0 && cap(a) <= 256 {
-			clear(a)
 			select {
 			case b.freeAttrs <- a[:0]:
+			default:
+			}
+		}
+		if e := spans[i].Events; cap(e) > 0 && cap(e) <= 64 {
+			select {
+			case b.freeEvents <- e[:0]:
 			default:
 			}
 		}

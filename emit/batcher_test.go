@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/logspan/logspan/internal/otlptest"
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/logspan/logspan/mapping"
 )
 
@@ -137,7 +139,10 @@ func TestBatcherSplitsIntoBatches(t *testing.T) {
 	}
 }
 
-func TestBatcherCopiesSpans(t *testing.T) {
+// TestBatcherTakesSpans checks Add's hand-over: the batch keeps the span's
+// values and slices, and the caller's span is left with empty slices of its
+// own, so that filling it with the next line changes nothing queued.
+func TestBatcherTakesSpans(t *testing.T) {
 	var got []mapping.Span
 	s := senderFunc(func(_ context.Context, spans []mapping.Span) Result {
 		// A Sender must not keep the batch's storage: copy what is checked.
@@ -153,15 +158,35 @@ func TestBatcherCopiesSpans(t *testing.T) {
 	if err := b.Add(context.Background(), &span, 0); err != nil {
 		t.Fatal(err)
 	}
-	span.Attributes[0].Value = span.Attributes[1].Value
-	span.Events[0].Name = "changed"
+	if len(span.Attributes) != 0 || len(span.Events) != 0 {
+		t.Fatalf("after Add the caller's span still has %d attributes and %d events", len(span.Attributes), len(span.Events))
+	}
+	// The caller maps its next line into the same Span.
+	span.Attributes = append(span.Attributes, attribute.String("next", "line"), attribute.String("http.request.method", "PUT"))
+	span.Events = append(span.Events, mapping.Event{Name: "changed"})
 	span.Name = "changed"
 	if err := b.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	want := record(0)
-	if got[0].Name != want.Name || got[0].Attributes[0] != want.Attributes[0] || got[0].Events[0] != want.Events[0] {
+	if got[0].Name != want.Name || !slices.Equal(got[0].Attributes, want.Attributes) || !slices.Equal(got[0].Events, want.Events) {
 		t.Errorf("batched span changed with the caller's: %+v", got[0])
+	}
+}
+
+// TestBatcherAddFailureKeepsSpan checks that a span Add refuses is left to
+// the caller whole.
+func TestBatcherAddFailureKeepsSpan(t *testing.T) {
+	b := newBatcher[int](&countingSender{}, Config{}, nil, newManualTimer().after)
+	if err := b.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	span := record(0)
+	if err := b.Add(context.Background(), &span, 0); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Add after Close: %v", err)
+	}
+	if want := record(0); !slices.Equal(span.Attributes, want.Attributes) || !slices.Equal(span.Events, want.Events) {
+		t.Errorf("a refused span lost its slices: %+v", span)
 	}
 }
 
