@@ -331,18 +331,65 @@ func keyHash(k string) uint64 {
 	return h ^ uint64(len(k))<<56
 }
 
-// pbKeyValue appends kv as a KeyValue message in field num, its
-// strings cut to maxLen characters (no limit when negative).
+// pbKeyValue appends kv as a KeyValue message in field num, its strings
+// cut to maxLen characters (no limit when negative). Scalar values, nearly
+// all of them, have their sizes computed up front and are written in one
+// pass; the other kinds go through pbBegin/pbEnd.
 func pbKeyValue(b []byte, num protowire.Number, kv attribute.KeyValue, maxLen int) []byte {
-	b, m := pbBegin(b, num)
-	// Keys come from the rules, which are checked to be valid UTF-8 when
-	// they load, and from the SDK's resource.
-	b = pbString(b, fKeyValueKey, string(kv.Key))
-	var v int
-	b, v = pbBegin(b, fKeyValueValue)
-	b = pbAnyValue(b, kv.Value, maxLen)
-	b = pbEnd(b, v)
-	return pbEnd(b, m)
+	key := string(kv.Key)
+	var valTag uint64 // the AnyValue field's tag, 0 for the general path
+	var str string
+	var n uint64 // varint or fixed64 payload
+	valLen := 0  // encoded size of the AnyValue field's payload
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		str = truncate(kv.Value.AsString(), maxLen)
+		valTag = protowire.EncodeTag(fAnyString, protowire.BytesType)
+		valLen = protowire.SizeBytes(len(str))
+	case attribute.INT64:
+		n = uint64(kv.Value.AsInt64())
+		valTag = protowire.EncodeTag(fAnyInt, protowire.VarintType)
+		valLen = protowire.SizeVarint(n)
+	case attribute.BOOL:
+		n = protowire.EncodeBool(kv.Value.AsBool())
+		valTag = protowire.EncodeTag(fAnyBool, protowire.VarintType)
+		valLen = 1
+	case attribute.FLOAT64:
+		n = math.Float64bits(kv.Value.AsFloat64())
+		valTag = protowire.EncodeTag(fAnyDouble, protowire.Fixed64Type)
+		valLen = 8
+	}
+	if valTag == 0 {
+		b, m := pbBegin(b, num)
+		b = pbString(b, fKeyValueKey, key)
+		var v int
+		b, v = pbBegin(b, fKeyValueValue)
+		b = pbAnyValue(b, kv.Value, maxLen)
+		b = pbEnd(b, v)
+		return pbEnd(b, m)
+	}
+	anyLen := 1 + valLen // one-byte tags: field numbers below 16
+	kvLen := 1 + protowire.SizeBytes(len(key)) + 1 + protowire.SizeBytes(anyLen)
+	if key == "" {
+		kvLen -= 1 + protowire.SizeBytes(0) // proto3 leaves an empty key out
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(kvLen))
+	if key != "" {
+		b = protowire.AppendTag(b, fKeyValueKey, protowire.BytesType)
+		b = protowire.AppendString(b, key)
+	}
+	b = protowire.AppendTag(b, fKeyValueValue, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(anyLen))
+	b = protowire.AppendVarint(b, valTag)
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		return protowire.AppendString(b, str)
+	case attribute.FLOAT64:
+		return protowire.AppendFixed64(b, n)
+	default:
+		return protowire.AppendVarint(b, n)
+	}
 }
 
 // pbAnyValue appends the fields of an AnyValue. Its value is a oneof,
@@ -351,7 +398,7 @@ func pbAnyValue(b []byte, v attribute.Value, maxLen int) []byte {
 	switch v.Type() {
 	case attribute.STRING:
 		b = protowire.AppendTag(b, fAnyString, protowire.BytesType)
-		return protowire.AppendString(b, truncate(validUTF8(v.AsString()), maxLen))
+		return protowire.AppendString(b, truncate(v.AsString(), maxLen))
 	case attribute.BOOL:
 		b = protowire.AppendTag(b, fAnyBool, protowire.VarintType)
 		return protowire.AppendVarint(b, protowire.EncodeBool(v.AsBool()))

@@ -13,7 +13,9 @@ import (
 //
 // It holds OpenTelemetry's own value types (ids, kinds, attributes, status
 // codes) so that the exporter converts nothing, but it is a plain value: no
-// SDK object, no I/O, so mapping stays a pure function of the line.
+// SDK object, no I/O, so mapping stays a pure function of the line. Every
+// string in a Span made by Map is valid UTF-8 (invalid bytes of a line are
+// replaced by U+FFFD), as OTLP requires: the exporter relies on it.
 type Span struct {
 	// Rule is the name of the rule that matched the line.
 	Rule string
