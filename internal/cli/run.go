@@ -38,8 +38,17 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	fs.StringVar(&f.start, "start", "end", "for paths given here: where to start a file found at startup that no checkpoint knows: end or beginning")
 	fs.DurationVar(&f.poll, "poll-interval", 0, "how often files are read (default: daemon.poll_interval, else 250ms)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until logspan stops (for `go tool pprof`)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "logspan run: --cpuprofile: %v\n", err)
+			return exitUsage
+		}
+		defer stop()
 	}
 	f.config = *cfgPath
 	if f.start != "end" && f.start != "beginning" {
