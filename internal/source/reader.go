@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -16,7 +17,8 @@ const DefaultMaxLineBytes = 64 << 10
 // Reader splits a stream into Lines. It reuses its buffers, so reading a
 // line allocates nothing once the buffers have grown to the longest line.
 type Reader struct {
-	r       *bufio.Reader
+	r       *bufio.Reader // nil while a following Reader waits at the end
+	src     io.Reader
 	file    string
 	offset  int64
 	number  int64
@@ -40,29 +42,51 @@ func NewReader(r io.Reader, file string, offset int64, maxLine int) *Reader {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
 	}
-	return &Reader{r: bufio.NewReaderSize(r, 256<<10), file: file, offset: offset, max: maxLine}
+	return &Reader{r: bufio.NewReaderSize(r, 256<<10), src: r, file: file, offset: offset, max: maxLine}
 }
 
 // newFollowReader returns a Reader for a file that is still growing: at the
 // current end it returns io.EOF without consuming a last line that lacks its
 // newline, and a later Next continues from where it stopped, once the writer
-// has finished the line. Its buffer is smaller than a backfill's, because a
-// daemon may follow hundreds of files at once.
+// has finished the line.
+//
+// A following Reader holds its read buffer only while it reads: at the end
+// of the file every buffered byte has been consumed (a partial last line is
+// kept in the Reader's own line buffer), so the read buffer goes back to a
+// pool shared by all files. A daemon following a thousand mostly idle files
+// then holds a few buffers, not a thousand.
 func newFollowReader(r io.Reader, file string, offset int64, maxLine int) *Reader {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
 	}
-	return &Reader{r: bufio.NewReaderSize(r, followBufBytes), file: file, offset: offset, max: maxLine, follow: true}
+	return &Reader{src: r, file: file, offset: offset, max: maxLine, follow: true}
 }
 
 // followBufBytes is a followed file's read buffer: big enough for many
-// HAProxy lines per read call, small enough for hundreds of files.
+// HAProxy lines per read call.
 const followBufBytes = 32 << 10
+
+// followBufs holds the read buffers of following Readers at rest.
+var followBufs = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, followBufBytes) }}
+
+// release gives a following Reader's read buffer back to the pool. Call it
+// only when the buffer is empty (after ReadSlice returned an error other
+// than ErrBufferFull).
+func (r *Reader) release() {
+	if r.follow && r.r != nil {
+		r.r.Reset(nil)
+		followBufs.Put(r.r)
+		r.r = nil
+	}
+}
 
 // reset makes the Reader read r from offset, forgetting any held-back
 // partial line and any error: for a file truncated in place.
 func (r *Reader) reset(src io.Reader, offset int64) {
-	r.r.Reset(src)
+	r.src = src
+	if r.r != nil {
+		r.r.Reset(src)
+	}
 	r.offset, r.number = offset, 0
 	r.buf, r.partial, r.pending, r.ptrunc, r.err = r.buf[:0], false, 0, false, nil
 }
@@ -101,6 +125,10 @@ func (r *Reader) Next() (Line, error) {
 	} else {
 		r.buf = r.buf[:0]
 	}
+	if r.r == nil {
+		r.r = followBufs.Get().(*bufio.Reader)
+		r.r.Reset(r.src)
+	}
 	for {
 		chunk, err := r.r.ReadSlice('\n')
 		n += int64(len(chunk))
@@ -120,6 +148,7 @@ func (r *Reader) Next() (Line, error) {
 			if n > 0 {
 				r.partial, r.pending, r.ptrunc = true, n, truncated
 			}
+			r.release()           // every buffered byte is consumed
 			return Line{}, io.EOF // not sticky: the file may grow
 		}
 		if err == io.EOF {
@@ -131,6 +160,7 @@ func (r *Reader) Next() (Line, error) {
 			break
 		}
 		r.err = fmt.Errorf("%s: read at offset %d: %w", r.file, r.offset+n, err)
+		r.release()
 		return Line{}, r.err
 	}
 	return r.finish(n, truncated), nil
