@@ -290,6 +290,7 @@ func (e *encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte
 	var keptBuf [64]int
 	var hashBuf [64]uint64
 	kept, hashes := keptBuf[:0], hashBuf[:0]
+	var seen uint64
 	for i := range attrs {
 		a := &attrs[i]
 		if !a.Valid() {
@@ -298,11 +299,17 @@ func (e *encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte
 		}
 		h := keyHash(string(a.Key))
 		dup := false
-		for j, kh := range hashes {
-			if kh == h && attrs[kept[j]].Key == a.Key {
-				kept[j], dup = i, true
-				break
+		// A 64-bit filter of the fingerprints seen: a key whose bit is
+		// clear is new without scanning.
+		if bit := uint64(1) << (h % 61 % 64); seen&bit != 0 {
+			for j, kh := range hashes {
+				if kh == h && attrs[kept[j]].Key == a.Key {
+					kept[j], dup = i, true
+					break
+				}
 			}
+		} else {
+			seen |= bit
 		}
 		if dup {
 			continue
