@@ -107,14 +107,8 @@ func scanHAProxyHTTP(line []byte, idx []int) bool {
 		return false
 	}
 	// The five timers, TR/Tw/Tc/Tr/Ta (or Tq/Tw/Tc/Tr/Tt before 1.7).
-	for f := fRequestTime; f <= fActiveTime; f++ {
-		sep := byte('/')
-		if f == fActiveTime {
-			sep = ' '
-		}
-		if i = signedField(line, i, idx, f, sep); i < 0 {
-			return false
-		}
+	if i = scanTimers(line, i, idx, fRequestTime, fActiveTime); i < 0 {
+		return false
 	}
 	// %ST: -?\d+.
 	if i = optSignField(line, i, '-', idx, fStatusCode, ' '); i < 0 {
@@ -188,14 +182,8 @@ func scanHAProxyTCP(line []byte, idx []int) bool {
 		return false
 	}
 	// Tw/Tc/Tt.
-	for f := fTCPQueueTime; f <= fTCPSessionTime; f++ {
-		sep := byte('/')
-		if f == fTCPSessionTime {
-			sep = ' '
-		}
-		if i = signedField(line, i, idx, f, sep); i < 0 {
-			return false
-		}
+	if i = scanTimers(line, i, idx, fTCPQueueTime, fTCPSessionTime); i < 0 {
+		return false
 	}
 	if i = optSignField(line, i, '+', idx, fTCPBytesRead, ' '); i < 0 {
 		return false
@@ -206,6 +194,21 @@ func scanHAProxyTCP(line []byte, idx []int) bool {
 	}
 	i = scanCounts(line, i, idx, fTCPActConn)
 	return i == len(line)
+}
+
+// scanTimers reads the timers of fields first..last, separated by '/' and
+// followed by a space, and returns the offset past that space, or -1.
+func scanTimers(line []byte, i int, idx []int, first, last int) int {
+	for f := first; f <= last; f++ {
+		sep := byte('/')
+		if f == last {
+			sep = ' '
+		}
+		if i = signedField(line, i, idx, f, sep); i < 0 {
+			return -1
+		}
+	}
+	return i
 }
 
 // scanPrefix reads what both layouts share: the optional syslog header, then
