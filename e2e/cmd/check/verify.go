@@ -64,21 +64,7 @@ func verifyHTTP(req harness.Request, spans []span) result {
 		res.addf("trace %s not in Jaeger (yet)", req.TraceID)
 		return res
 	}
-	var client, backend *span
-	var haproxy []*span
-	for i := range spans {
-		s := &spans[i]
-		switch {
-		case s.Service == svcClient && s.SpanID == req.ClientSpanID:
-			client = s
-		case s.Service == svcBackend && s.SpanID == req.BackendSpanID:
-			backend = s
-		case s.Service == svcHAProxy:
-			haproxy = append(haproxy, s)
-		default:
-			res.addf("unexpected span %s", describe(s))
-		}
-	}
+	client, backend, haproxy := sortSpans(req, spans, &res)
 	if req.Traced && client == nil {
 		res.addf("client span %s missing", req.ClientSpanID)
 	}
@@ -179,17 +165,10 @@ func verifyHTTP(req harness.Request, spans []span) result {
 // holds only the client span and the backend span, its child.
 func verifyTCPTrace(req harness.Request, spans []span) result {
 	var res result
-	var client, backend *span
-	for i := range spans {
-		s := &spans[i]
-		switch {
-		case s.Service == svcClient && s.SpanID == req.ClientSpanID:
-			client = s
-		case s.Service == svcBackend && s.SpanID == req.BackendSpanID:
-			backend = s
-		default:
-			res.addf("unexpected span %s", describe(s))
-		}
+	client, backend, haproxy := sortSpans(req, spans, &res)
+	for _, s := range haproxy {
+		// HAProxy's TCP span is a root in its own trace (verifyTCPSpan).
+		res.addf("unexpected span %s", describe(s))
 	}
 	if client == nil || backend == nil {
 		res.addf("trace %s: client span found %v, backend span found %v", req.TraceID, client != nil, backend != nil)
@@ -265,4 +244,23 @@ func describe(s *span) string {
 
 func stamp(t time.Time) string {
 	return t.Format("15:04:05.000000")
+}
+
+// sortSpans picks out of a trace's spans the request's client span, its
+// backend span and every HAProxy span, and notes any other as unexpected.
+func sortSpans(req harness.Request, spans []span, res *result) (client, backend *span, haproxy []*span) {
+	for i := range spans {
+		s := &spans[i]
+		switch {
+		case s.Service == svcClient && s.SpanID == req.ClientSpanID:
+			client = s
+		case s.Service == svcBackend && s.SpanID == req.BackendSpanID:
+			backend = s
+		case s.Service == svcHAProxy:
+			haproxy = append(haproxy, s)
+		default:
+			res.addf("unexpected span %s", describe(s))
+		}
+	}
+	return client, backend, haproxy
 }
