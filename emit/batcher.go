@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
-
 	"github.com/logspan/logspan/mapping"
 )
 
@@ -36,6 +34,7 @@ var ErrClosed = errors.New("emit: batcher is closed")
 // not wait on Add.
 type Batcher[T any] struct {
 	sender   Sender
+	enc      *Encoder
 	size     int
 	interval time.Duration
 	done     func(tags []T, r Result)
@@ -58,8 +57,8 @@ type Batcher[T any] struct {
 	// to be scheduled.
 	mu       sync.Mutex
 	isClosed bool
-	open     bool // a batch is being filled (it holds a slot)
-	spans    []mapping.Span
+	open     bool   // a batch is being filled (it holds a slot)
+	batch    *Batch // the open batch
 	tags     []T
 	quit     chan struct{} // closed when the open batch is dispatched: stops its timer
 	stopTime func()
@@ -70,10 +69,9 @@ type Batcher[T any] struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	// Free storage of sent batches; see getAttrs.
-	freeAttrs  chan []attribute.KeyValue
-	freeEvents chan []mapping.Event
-	freeSpans  chan []mapping.Span
+	// free holds sent batches for reuse, so that their buffers, grown to
+	// a batch's size, serve the next ones.
+	free chan *Batch
 }
 
 // NewBatcher returns a Batcher sending to s with cfg's BatchSize,
@@ -93,19 +91,18 @@ func newBatcher[T any](s Sender, cfg Config, done func([]T, Result), after func(
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Batcher[T]{
-		sender:     s,
-		size:       cfg.BatchSize,
-		interval:   cfg.FlushInterval,
-		done:       done,
-		after:      after,
-		slots:      make(chan struct{}, cfg.MaxInFlight),
-		closed:     make(chan struct{}),
-		sendCtx:    ctx,
-		cancel:     cancel,
-		inflight:   make(map[uint64]chan struct{}),
-		freeAttrs:  make(chan []attribute.KeyValue, cfg.MaxInFlight*cfg.BatchSize),
-		freeEvents: make(chan []mapping.Event, cfg.MaxInFlight*cfg.BatchSize),
-		freeSpans:  make(chan []mapping.Span, cfg.MaxInFlight),
+		sender:   s,
+		enc:      s.Encoder(),
+		size:     cfg.BatchSize,
+		interval: cfg.FlushInterval,
+		done:     done,
+		after:    after,
+		slots:    make(chan struct{}, cfg.MaxInFlight),
+		closed:   make(chan struct{}),
+		sendCtx:  ctx,
+		cancel:   cancel,
+		inflight: make(map[uint64]chan struct{}),
+		free:     make(chan *Batch, cfg.MaxInFlight),
 	}
 }
 
@@ -114,19 +111,23 @@ func realTimer(d time.Duration) (<-chan time.Time, func()) {
 	return t.C, func() { t.Stop() }
 }
 
-// Add queues span with the caller's tag, which comes back in done. The
-// batch takes span's Attributes and Events slices as they are and leaves
-// span with empty ones of its own (recycled from sent batches) in their
-// place, so the caller may reuse span at once: a span is queued without
-// copying its attributes. Add blocks while MaxInFlight batches are
-// outstanding and returns ctx.Err() if ctx ends first, or ErrClosed after
-// Close; in both cases the span was not added and is left as it was. Add is
-// safe for concurrent use.
+// Add encodes span into the open batch with the caller's tag, which comes
+// back in done. Nothing of span is kept: the caller may reuse it at once.
+// Add blocks while MaxInFlight batches are outstanding and returns
+// ctx.Err() if ctx ends first, or ErrClosed after Close; in both cases the
+// span was not added. Add is safe for concurrent use; callers encode in
+// parallel and only join the batch under its lock.
 func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 	select {
 	case <-b.closed:
 		return ErrClosed
 	default:
+	}
+	sp := spanScratch.Get().(*[]byte)
+	defer spanScratch.Put(sp)
+	res, enc, encErr := b.enc.encodeSpan(span, (*sp)[:0])
+	if cap(enc) <= maxScratch {
+		*sp = enc
 	}
 	b.mu.Lock()
 	for !b.open {
@@ -155,21 +156,32 @@ func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 			b.openLocked()
 		}
 	}
-	b.spans = append(b.spans, *span)
+	if encErr != nil {
+		b.batch.invalid = append(b.batch.invalid, encErr)
+	} else {
+		b.batch.add(span.Service, res, enc)
+	}
 	b.tags = append(b.tags, tag)
-	span.Attributes, span.Events = b.getAttrs(), b.getEvents()
-	if len(b.spans) >= b.size {
+	if b.batch.Len() >= b.size {
 		b.dispatchLocked()
 	}
 	b.mu.Unlock()
 	return nil
 }
 
+// spanScratch holds the buffers Add encodes a span into before it takes the
+// batch's lock.
+var spanScratch = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// maxScratch is the largest scratch buffer kept for reuse: a span with
+// huge attributes should not pin its buffer.
+const maxScratch = 64 << 10
+
 // openLocked starts a batch, whose slot the caller holds, and its flush
 // timer.
 func (b *Batcher[T]) openLocked() {
 	b.open = true
-	b.spans = b.getSpans()
+	b.batch = b.getBatch()
 	b.tags = make([]T, 0, b.size)
 	b.gen++
 	gen := b.gen
@@ -191,12 +203,12 @@ func (b *Batcher[T]) openLocked() {
 
 // dispatchLocked sends the open batch.
 func (b *Batcher[T]) dispatchLocked() {
-	spans, tags := b.spans, b.tags
-	b.open, b.spans, b.tags = false, nil, nil
+	batch, tags := b.batch, b.tags
+	b.open, b.batch, b.tags = false, nil, nil
 	close(b.quit)
 	b.stopTime()
 	b.quit, b.stopTime = nil, nil
-	b.launchLocked(spans, tags)
+	b.launchLocked(batch, tags)
 }
 
 // Flush sends the partial batch now and waits until done has been called
@@ -250,7 +262,7 @@ func (b *Batcher[T]) Close(ctx context.Context) error {
 
 // launchLocked sends one batch on its own goroutine, which reports it and
 // then gives back the batch's slot token.
-func (b *Batcher[T]) launchLocked(spans []mapping.Span, tags []T) {
+func (b *Batcher[T]) launchLocked(batch *Batch, tags []T) {
 	finished := make(chan struct{})
 	b.seq++
 	id := b.seq
@@ -258,7 +270,7 @@ func (b *Batcher[T]) launchLocked(spans []mapping.Span, tags []T) {
 	b.sending.Add(1)
 	go func() {
 		defer b.sending.Done()
-		r := b.sender.Send(b.sendCtx, spans)
+		r := b.sender.Send(b.sendCtx, batch)
 		b.doneMu.Lock()
 		b.done(tags, r)
 		b.doneMu.Unlock()
@@ -267,7 +279,7 @@ func (b *Batcher[T]) launchLocked(spans []mapping.Span, tags []T) {
 		b.mu.Unlock()
 		close(finished)
 		<-b.slots
-		b.recycle(spans)
+		b.recycle(batch)
 	}()
 }
 
@@ -281,63 +293,29 @@ func (b *Batcher[T]) outstandingLocked() []chan struct{} {
 	return out
 }
 
-// Queuing a span hands its attribute and event slices to the batch, and
-// the caller gets recycled ones in exchange. Batches give their storage back
-// once sent (the Sender does not keep spans after Send returns) to bounded
-// free lists; what does not fit is left to the garbage collector. A free
-// attribute slice keeps the values of an old span past its length: mapping
-// reuses such a string when the next line has the same value at the same
-// position, which saves allocating it again.
-
-// getAttrs returns an empty attribute slice, recycled when one is free.
-func (b *Batcher[T]) getAttrs() []attribute.KeyValue {
+// getBatch returns an empty batch, recycled when one is free.
+func (b *Batcher[T]) getBatch() *Batch {
 	select {
-	case a := <-b.freeAttrs:
-		return a
+	case batch := <-b.free:
+		return batch
 	default:
-		return make([]attribute.KeyValue, 0, 32)
+		return &Batch{}
 	}
 }
 
-// getEvents returns an empty event slice, recycled when one is free.
-func (b *Batcher[T]) getEvents() []mapping.Event {
-	select {
-	case e := <-b.freeEvents:
-		return e
-	default:
-		return nil
+// recycle gives a sent batch back for reuse, unless one outsized span made
+// its storage huge.
+func (b *Batcher[T]) recycle(batch *Batch) {
+	size := 0
+	for i := range batch.groups {
+		size += cap(batch.groups[i].spans)
 	}
-}
-
-// getSpans returns an empty batch slice, recycled when one is free.
-func (b *Batcher[T]) getSpans() []mapping.Span {
-	select {
-	case s := <-b.freeSpans:
-		return s
-	default:
-		return make([]mapping.Span, 0, b.size)
+	if size > maxKeptBuffer {
+		return
 	}
-}
-
-// recycle gives a sent batch's storage back to the free lists.
-func (b *Batcher[T]) recycle(spans []mapping.Span) {
-	for i := range spans {
-		if a := spans[i].Attributes; cap(a) > 0 && cap(a) <= 256 {
-			select {
-			case b.freeAttrs <- a[:0]:
-			default:
-			}
-		}
-		if e := spans[i].Events; cap(e) > 0 && cap(e) <= 64 {
-			select {
-			case b.freeEvents <- e[:0]:
-			default:
-			}
-		}
-		spans[i] = mapping.Span{}
-	}
+	batch.reset()
 	select {
-	case b.freeSpans <- spans[:0]:
+	case b.free <- batch:
 	default:
 	}
 }

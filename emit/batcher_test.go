@@ -8,11 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logspan/logspan/internal/otlptest"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/logspan/logspan/internal/otlptest"
 
 	"github.com/logspan/logspan/mapping"
 )
+
+// testEncoder encodes the batches of the test senders below.
+var testEncoder = newEncoder(resource.Empty(), "test")
 
 // countingSender succeeds at once and remembers batch sizes.
 type countingSender struct {
@@ -20,11 +26,13 @@ type countingSender struct {
 	sizes []int
 }
 
-func (s *countingSender) Send(_ context.Context, spans []mapping.Span) Result {
+func (s *countingSender) Encoder() *Encoder { return testEncoder }
+
+func (s *countingSender) Send(_ context.Context, b *Batch) Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sizes = append(s.sizes, len(spans))
-	return Result{Exported: len(spans), Attempts: 1}
+	s.sizes = append(s.sizes, b.Len())
+	return Result{Exported: b.Len(), Attempts: 1}
 }
 
 // blockingSender announces each Send on started and returns when told to
@@ -34,13 +42,15 @@ type blockingSender struct {
 	release chan struct{}
 }
 
-func (s *blockingSender) Send(ctx context.Context, spans []mapping.Span) Result {
-	s.started <- len(spans)
+func (s *blockingSender) Encoder() *Encoder { return testEncoder }
+
+func (s *blockingSender) Send(ctx context.Context, b *Batch) Result {
+	s.started <- b.Len()
 	select {
 	case <-s.release:
-		return Result{Exported: len(spans), Attempts: 1}
+		return Result{Exported: b.Len(), Attempts: 1}
 	case <-ctx.Done():
-		return Result{Failed: len(spans), Attempts: 1, Err: ctx.Err()}
+		return Result{Failed: b.Len(), Attempts: 1, Err: ctx.Err()}
 	}
 }
 
@@ -139,60 +149,81 @@ func TestBatcherSplitsIntoBatches(t *testing.T) {
 	}
 }
 
-// TestBatcherTakesSpans checks Add's hand-over: the batch keeps the span's
-// values and slices, and the caller's span is left with empty slices of its
-// own, so that filling it with the next line changes nothing queued.
-func TestBatcherTakesSpans(t *testing.T) {
-	var got []mapping.Span
-	s := senderFunc(func(_ context.Context, spans []mapping.Span) Result {
-		// A Sender must not keep the batch's storage: copy what is checked.
-		for _, sp := range spans {
-			sp.Attributes = slices.Clone(sp.Attributes)
-			sp.Events = slices.Clone(sp.Events)
-			got = append(got, sp)
-		}
-		return Result{Exported: len(spans)}
+// TestBatcherEncodesOnAdd checks that Add keeps nothing of the caller's
+// span: the caller fills the same Span with its next line at once, and
+// what is sent is still the span as it was when added.
+func TestBatcherEncodesOnAdd(t *testing.T) {
+	var got []*tracepb.Span
+	s := senderFunc(func(_ context.Context, b *Batch) Result {
+		got = append(got, decodeBatch(t, b)...)
+		return Result{Exported: b.Len()}
 	})
 	b := newBatcher[int](s, Config{}, nil, newManualTimer().after)
 	span := record(0)
 	if err := b.Add(context.Background(), &span, 0); err != nil {
 		t.Fatal(err)
 	}
-	if len(span.Attributes) != 0 || len(span.Events) != 0 {
-		t.Fatalf("after Add the caller's span still has %d attributes and %d events", len(span.Attributes), len(span.Events))
-	}
-	// The caller maps its next line into the same Span.
-	span.Attributes = append(span.Attributes, attribute.String("next", "line"), attribute.String("http.request.method", "PUT"))
-	span.Events = append(span.Events, mapping.Event{Name: "changed"})
+	// The caller maps its next line into the same Span and its slices.
+	span.Attributes[0] = attribute.String("http.request.method", "PUT")
+	span.Events[0].Name = "changed"
 	span.Name = "changed"
+	span.Service = "other"
+	if err := b.Add(context.Background(), &span, 1); err != nil {
+		t.Fatal(err)
+	}
 	if err := b.Close(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d spans sent, want 2", len(got))
 	}
 	want := record(0)
-	if got[0].Name != want.Name || !slices.Equal(got[0].Attributes, want.Attributes) || !slices.Equal(got[0].Events, want.Events) {
-		t.Errorf("batched span changed with the caller's: %+v", got[0])
+	first := got[0]
+	if first.Name != want.Name || first.Attributes[0].Value.GetStringValue() != "GET" || first.Events[0].Name != want.Events[0].Name {
+		t.Errorf("the first span changed with the caller's: name %q, %v, event %q", first.Name, first.Attributes[0], first.Events[0].Name)
+	}
+	if second := got[1]; second.Name != "changed" || second.Attributes[0].Value.GetStringValue() != "PUT" {
+		t.Errorf("the second span is %q, %v", second.Name, second.Attributes[0])
 	}
 }
 
-// TestBatcherAddFailureKeepsSpan checks that a span Add refuses is left to
-// the caller whole.
-func TestBatcherAddFailureKeepsSpan(t *testing.T) {
-	b := newBatcher[int](&countingSender{}, Config{}, nil, newManualTimer().after)
+// TestBatcherCountsInvalidSpans checks that a span the encoder refuses
+// still takes its place in the batch and comes back in done with its tag,
+// so a caller tracking positions sees it settled.
+func TestBatcherCountsInvalidSpans(t *testing.T) {
+	var sizes, invalid []int
+	s := senderFunc(func(_ context.Context, b *Batch) Result {
+		sizes, invalid = append(sizes, b.Len()), append(invalid, len(b.Invalid()))
+		return Result{Exported: b.Len() - len(b.Invalid()), Rejected: len(b.Invalid())}
+	})
+	log := newDoneLog()
+	b := newBatcher(s, Config{BatchSize: 2}, log.done, newManualTimer().after)
+	bad := record(0)
+	bad.TraceState = "not a tracestate"
+	good := record(1)
+	for i, sp := range []*mapping.Span{&good, &bad, &good} {
+		if err := b.Add(context.Background(), sp, i); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			log.wait(t, 1) // the full first batch is settled before the next
+		}
+	}
 	if err := b.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	span := record(0)
-	if err := b.Add(context.Background(), &span, 0); !errors.Is(err, ErrClosed) {
-		t.Fatalf("Add after Close: %v", err)
+	if !slices.Equal(sizes, []int{2, 1}) || !slices.Equal(invalid, []int{1, 0}) {
+		t.Errorf("batches of %v spans with %v invalid, want [2 1] with [1 0]", sizes, invalid)
 	}
-	if want := record(0); !slices.Equal(span.Attributes, want.Attributes) || !slices.Equal(span.Events, want.Events) {
-		t.Errorf("a refused span lost its slices: %+v", span)
+	if len(log.batches) != 2 || !slices.Equal(log.batches[0], []int{0, 1}) || log.results[0].Rejected != 1 {
+		t.Errorf("done got %v, %+v", log.batches, log.results)
 	}
 }
 
-type senderFunc func(context.Context, []mapping.Span) Result
+type senderFunc func(context.Context, *Batch) Result
 
-func (f senderFunc) Send(ctx context.Context, s []mapping.Span) Result { return f(ctx, s) }
+func (f senderFunc) Encoder() *Encoder                         { return testEncoder }
+func (f senderFunc) Send(ctx context.Context, b *Batch) Result { return f(ctx, b) }
 
 func TestBatcherFlushSendsPartialBatch(t *testing.T) {
 	log := newDoneLog()

@@ -19,7 +19,7 @@ import (
 	"github.com/logspan/logspan/mapping"
 )
 
-// encoder writes span records straight into the OTLP protobuf wire format.
+// Encoder writes span records straight into the OTLP protobuf wire format.
 //
 // Going through SDK spans cost about 20 µs a span (span creation, the
 // exporter's transform into protobuf structs, then their marshalling, and
@@ -39,7 +39,7 @@ import (
 // runtime writes unknown fields back verbatim, so the request on the wire
 // is ordinary OTLP, and the client keeps doing what it does (TLS, headers,
 // compression, timeouts) without re-encoding anything.
-type encoder struct {
+type Encoder struct {
 	base    *resource.Resource
 	version string
 	limits  sdktrace.SpanLimits
@@ -56,8 +56,8 @@ type encodedResource struct {
 	scope     []byte // field 1 of ScopeSpans, tag included
 }
 
-func newEncoder(base *resource.Resource, version string) *encoder {
-	return &encoder{base: base, version: version, limits: sdktrace.NewSpanLimits(), resources: make(map[string]*encodedResource)}
+func newEncoder(base *resource.Resource, version string) *Encoder {
+	return &Encoder{base: base, version: version, limits: sdktrace.NewSpanLimits(), resources: make(map[string]*encodedResource)}
 }
 
 // OTLP field numbers (opentelemetry/proto/trace/v1/trace.proto and
@@ -108,7 +108,7 @@ const (
 
 // resourceFor returns the encoded resource of a service, building it on
 // first use.
-func (e *encoder) resourceFor(service string) (*encodedResource, error) {
+func (e *Encoder) resourceFor(service string) (*encodedResource, error) {
 	e.mu.RLock()
 	r, ok := e.resources[service]
 	e.mu.RUnlock()
@@ -126,88 +126,24 @@ func (e *encoder) resourceFor(service string) (*encodedResource, error) {
 	}
 	var body []byte
 	for it := res.Iter(); it.Next(); {
-		body = pbKeyValue(body, fResourceAttributes, it.Attribute(), -1)
+		kv := it.Attribute()
+		body = pbKeyValue(body, fResourceAttributes, &kv, -1)
 	}
 	r = &encodedResource{schemaURL: res.SchemaURL()}
-	r.resource = protowire.AppendTag(nil, fResourceSpansResource, protowire.BytesType)
-	r.resource = protowire.AppendBytes(r.resource, body)
+	r.resource = appendTag(nil, fResourceSpansResource, protowire.BytesType)
+	r.resource = pbAppendBytes(r.resource, body)
 	var scope []byte
 	scope = pbString(scope, fScopeName, scopeName)
 	scope = pbString(scope, fScopeVersion, e.version)
-	r.scope = protowire.AppendTag(nil, fScopeSpansScope, protowire.BytesType)
-	r.scope = protowire.AppendBytes(r.scope, scope)
+	r.scope = appendTag(nil, fScopeSpansScope, protowire.BytesType)
+	r.scope = pbAppendBytes(r.scope, scope)
 	e.resources[service] = r
 	return r, nil
 }
 
-// encode turns records into ResourceSpans, one per service in the order
-// services first appear, appending their bytes to buf (which it returns,
-// grown, for reuse once the request is sent). Records that cannot be
-// encoded (an unparsable trace state) are left out and reported.
-func (e *encoder) encode(buf []byte, spans []mapping.Span) ([]*tracepb.ResourceSpans, []byte, []error) {
-	var invalid []error
-	var out []*tracepb.ResourceSpans
-	done := 0 // spans before this index have been encoded or rejected
-	var seen []string
-	for done < len(spans) {
-		service := spans[done].Service
-		seen = append(seen, service)
-		r, err := e.resourceFor(service)
-		if err != nil {
-			// The service name itself is unusable: reject its spans.
-			for i := done; i < len(spans); i++ {
-				if spans[i].Service == service {
-					invalid = append(invalid, err)
-				}
-			}
-			done = nextService(spans, done, seen)
-			continue
-		}
-		start := len(buf)
-		buf = append(buf, r.resource...)
-		var mark int
-		buf, mark = pbBegin(buf, fResourceSpansScopeSpans)
-		buf = append(buf, r.scope...)
-		for i := done; i < len(spans); i++ {
-			if spans[i].Service != service {
-				continue
-			}
-			var err error
-			if buf, err = e.appendSpan(buf, &spans[i]); err != nil {
-				invalid = append(invalid, err)
-			}
-		}
-		buf = pbEnd(buf, mark)
-		buf = pbString(buf, fResourceSpansSchemaURL, r.schemaURL)
-		rs := &tracepb.ResourceSpans{}
-		rs.ProtoReflect().SetUnknown(buf[start:len(buf):len(buf)])
-		out = append(out, rs)
-		done = nextService(spans, done, seen)
-	}
-	return out, buf, invalid
-}
-
-// nextService returns the index of the first span at or after i whose
-// service is not in seen.
-func nextService(spans []mapping.Span, i int, seen []string) int {
-	for ; i < len(spans); i++ {
-		known := false
-		for _, s := range seen {
-			if spans[i].Service == s {
-				known = true
-				break
-			}
-		}
-		if !known {
-			return i
-		}
-	}
-	return i
-}
-
 // appendSpan appends one Span as field 2 of ScopeSpans. On error, buf is
 // returned as it was.
-func (e *encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
+func (e *Encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
 	traceState := ""
 	if s.TraceState != "" {
 		ts, err := trace.ParseTraceState(s.TraceState)
@@ -217,28 +153,28 @@ func (e *encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
 		traceState = ts.String()
 	}
 	b, mark := pbBegin(buf, fScopeSpansSpans)
-	b = protowire.AppendTag(b, fSpanTraceID, protowire.BytesType)
-	b = protowire.AppendBytes(b, s.TraceID[:])
-	b = protowire.AppendTag(b, fSpanSpanID, protowire.BytesType)
-	b = protowire.AppendBytes(b, s.SpanID[:])
+	b = appendTag(b, fSpanTraceID, protowire.BytesType)
+	b = pbAppendBytes(b, s.TraceID[:])
+	b = appendTag(b, fSpanSpanID, protowire.BytesType)
+	b = pbAppendBytes(b, s.SpanID[:])
 	b = pbString(b, fSpanTraceState, traceState)
 	if s.HasParent() {
-		b = protowire.AppendTag(b, fSpanParentSpanID, protowire.BytesType)
-		b = protowire.AppendBytes(b, s.Parent[:])
+		b = appendTag(b, fSpanParentSpanID, protowire.BytesType)
+		b = pbAppendBytes(b, s.Parent[:])
 	}
 	b = pbString(b, fSpanName, validUTF8(s.Name))
 	kind := s.Kind
 	if kind < trace.SpanKindInternal || kind > trace.SpanKindConsumer {
 		kind = trace.SpanKindInternal // as the SDK coerces it
 	}
-	b = protowire.AppendTag(b, fSpanKind, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(kind))
+	b = appendTag(b, fSpanKind, protowire.VarintType)
+	b = appendVarint(b, uint64(kind))
 	b = pbFixed64(b, fSpanStart, unixNano(s.Start))
 	b = pbFixed64(b, fSpanEnd, unixNano(s.End))
 	b, dropped := e.appendAttributes(b, s.Attributes)
 	if dropped > 0 {
-		b = protowire.AppendTag(b, fSpanDroppedAttrs, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(dropped))
+		b = appendTag(b, fSpanDroppedAttrs, protowire.VarintType)
+		b = appendVarint(b, uint64(dropped))
 	}
 	events, droppedEvents := s.Events, 0
 	if limit := e.limits.EventCountLimit; limit >= 0 && len(events) > limit {
@@ -254,26 +190,26 @@ func (e *encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
 		b = pbEnd(b, m)
 	}
 	if droppedEvents > 0 {
-		b = protowire.AppendTag(b, fSpanDroppedEvents, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(droppedEvents))
+		b = appendTag(b, fSpanDroppedEvents, protowire.VarintType)
+		b = appendVarint(b, uint64(droppedEvents))
 	}
 	// The SDK always sends a status; its message only with Error.
 	var m int
 	b, m = pbBegin(b, fSpanStatus)
 	if s.Status == codes.Error {
 		b = pbString(b, fStatusMessage, validUTF8(s.StatusMessage))
-		b = protowire.AppendTag(b, fStatusCode, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(tracepb.Status_STATUS_CODE_ERROR))
+		b = appendTag(b, fStatusCode, protowire.VarintType)
+		b = appendVarint(b, uint64(tracepb.Status_STATUS_CODE_ERROR))
 	} else if s.Status == codes.Ok {
-		b = protowire.AppendTag(b, fStatusCode, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(tracepb.Status_STATUS_CODE_OK))
+		b = appendTag(b, fStatusCode, protowire.VarintType)
+		b = appendVarint(b, uint64(tracepb.Status_STATUS_CODE_OK))
 	}
 	b = pbEnd(b, m)
 	flags := uint32(s.Flags) | uint32(tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK)
 	if s.HasParent() {
 		flags |= uint32(tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK)
 	}
-	b = protowire.AppendTag(b, fSpanFlags, protowire.Fixed32Type)
+	b = appendTag(b, fSpanFlags, protowire.Fixed32Type)
 	b = protowire.AppendFixed32(b, flags)
 	return pbEnd(b, mark), nil
 }
@@ -282,7 +218,7 @@ func (e *encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
 // returns how many were dropped. Records hold a few dozen attributes at
 // most, so duplicates are found by scanning, comparing a hash of each key
 // before the key itself.
-func (e *encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte, int) {
+func (e *Encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte, int) {
 	limit := e.limits.AttributeCountLimit
 	dropped := 0
 	// kept[i] is the index in attrs of the value the i-th unique key ends
@@ -321,7 +257,7 @@ func (e *encoder) appendAttributes(b []byte, attrs []attribute.KeyValue) ([]byte
 		kept, hashes = append(kept, i), append(hashes, h)
 	}
 	for _, k := range kept {
-		b = pbKeyValue(b, fSpanAttributes, attrs[k], e.limits.AttributeValueLengthLimit)
+		b = pbKeyValue(b, fSpanAttributes, &attrs[k], e.limits.AttributeValueLengthLimit)
 	}
 	return b, dropped
 }
@@ -342,7 +278,7 @@ func keyHash(k string) uint64 {
 // cut to maxLen characters (no limit when negative). Scalar values, nearly
 // all of them, have their sizes computed up front and are written in one
 // pass; the other kinds go through pbBegin/pbEnd.
-func pbKeyValue(b []byte, num protowire.Number, kv attribute.KeyValue, maxLen int) []byte {
+func pbKeyValue(b []byte, num protowire.Number, kv *attribute.KeyValue, maxLen int) []byte {
 	key := string(kv.Key)
 	var valTag uint64 // the AnyValue field's tag, 0 for the general path
 	var str string
@@ -380,22 +316,22 @@ func pbKeyValue(b []byte, num protowire.Number, kv attribute.KeyValue, maxLen in
 	if key == "" {
 		kvLen -= 1 + protowire.SizeBytes(0) // proto3 leaves an empty key out
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(kvLen))
+	b = appendTag(b, num, protowire.BytesType)
+	b = appendVarint(b, uint64(kvLen))
 	if key != "" {
-		b = protowire.AppendTag(b, fKeyValueKey, protowire.BytesType)
-		b = protowire.AppendString(b, key)
+		b = appendTag(b, fKeyValueKey, protowire.BytesType)
+		b = pbAppendString(b, key)
 	}
-	b = protowire.AppendTag(b, fKeyValueValue, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(anyLen))
-	b = protowire.AppendVarint(b, valTag)
+	b = appendTag(b, fKeyValueValue, protowire.BytesType)
+	b = appendVarint(b, uint64(anyLen))
+	b = appendVarint(b, valTag)
 	switch kv.Value.Type() {
 	case attribute.STRING:
-		return protowire.AppendString(b, str)
+		return pbAppendString(b, str)
 	case attribute.FLOAT64:
 		return protowire.AppendFixed64(b, n)
 	default:
-		return protowire.AppendVarint(b, n)
+		return appendVarint(b, n)
 	}
 }
 
@@ -404,24 +340,24 @@ func pbKeyValue(b []byte, num protowire.Number, kv attribute.KeyValue, maxLen in
 func pbAnyValue(b []byte, v attribute.Value, maxLen int) []byte {
 	switch v.Type() {
 	case attribute.STRING:
-		b = protowire.AppendTag(b, fAnyString, protowire.BytesType)
-		return protowire.AppendString(b, truncate(v.AsString(), maxLen))
+		b = appendTag(b, fAnyString, protowire.BytesType)
+		return pbAppendString(b, truncate(v.AsString(), maxLen))
 	case attribute.BOOL:
-		b = protowire.AppendTag(b, fAnyBool, protowire.VarintType)
-		return protowire.AppendVarint(b, protowire.EncodeBool(v.AsBool()))
+		b = appendTag(b, fAnyBool, protowire.VarintType)
+		return appendVarint(b, protowire.EncodeBool(v.AsBool()))
 	case attribute.INT64:
-		b = protowire.AppendTag(b, fAnyInt, protowire.VarintType)
-		return protowire.AppendVarint(b, uint64(v.AsInt64()))
+		b = appendTag(b, fAnyInt, protowire.VarintType)
+		return appendVarint(b, uint64(v.AsInt64()))
 	case attribute.FLOAT64:
-		b = protowire.AppendTag(b, fAnyDouble, protowire.Fixed64Type)
+		b = appendTag(b, fAnyDouble, protowire.Fixed64Type)
 		return protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
 	case attribute.BYTESLICE:
 		s := v.AsByteSlice()
 		if maxLen >= 0 && len(s) > maxLen {
 			s = s[:maxLen]
 		}
-		b = protowire.AppendTag(b, fAnyBytes, protowire.BytesType)
-		return protowire.AppendBytes(b, s)
+		b = appendTag(b, fAnyBytes, protowire.BytesType)
+		return pbAppendBytes(b, s)
 	case attribute.STRINGSLICE:
 		return pbArray(b, v.AsStringSlice(), func(b []byte, s string) []byte {
 			return pbAnyValue(b, attribute.StringValue(s), maxLen)
@@ -459,7 +395,7 @@ func pbArray[T any](b []byte, items []T, write func([]byte, T) []byte) []byte {
 // pbBegin appends the tag of a length-delimited field and a one-byte
 // length placeholder, and returns where the placeholder is.
 func pbBegin(b []byte, num protowire.Number) ([]byte, int) {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
+	b = appendTag(b, num, protowire.BytesType)
 	return append(b, 0), len(b)
 }
 
@@ -484,15 +420,15 @@ func pbString(b []byte, num protowire.Number, s string) []byte {
 	if s == "" {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
+	b = appendTag(b, num, protowire.BytesType)
+	return pbAppendString(b, s)
 }
 
 func pbFixed64(b []byte, num protowire.Number, v uint64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
+	b = appendTag(b, num, protowire.Fixed64Type)
 	return protowire.AppendFixed64(b, v)
 }
 
@@ -526,4 +462,29 @@ func validUTF8(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s, string(utf8.RuneError))
+}
+
+// appendVarint is protowire.AppendVarint with the one-byte case inlined:
+// nearly every tag and length the encoder writes is below 128, and calling
+// protowire's general function cost more than writing the byte.
+func appendVarint(b []byte, v uint64) []byte {
+	if v < 0x80 {
+		return append(b, byte(v))
+	}
+	return protowire.AppendVarint(b, v)
+}
+
+// appendTag appends a field's tag (see appendVarint).
+func appendTag(b []byte, num protowire.Number, typ protowire.Type) []byte {
+	return appendVarint(b, uint64(num)<<3|uint64(typ&7))
+}
+
+// pbAppendString appends a length-prefixed string (see appendVarint).
+func pbAppendString(b []byte, s string) []byte {
+	return append(appendVarint(b, uint64(len(s))), s...)
+}
+
+// pbAppendBytes appends length-prefixed bytes (see appendVarint).
+func pbAppendBytes(b []byte, v []byte) []byte {
+	return append(appendVarint(b, uint64(len(v))), v...)
 }

@@ -67,10 +67,11 @@ func directEncoding(t *testing.T, spans []mapping.Span) []*tracepb.ResourceSpans
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, _, invalid := newEncoder(base, "9.9.9").encode(make([]byte, 0, 1<<20), spans)
-	if len(invalid) > 0 {
+	batch := newEncoder(base, "9.9.9").Batch(spans)
+	if invalid := batch.Invalid(); len(invalid) > 0 {
 		t.Fatalf("encoder refused records: %v", invalid)
 	}
+	rs, _ := batch.resourceSpans(nil)
 	// Through the wire, exactly as the gRPC client sends it.
 	wire, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
 	if err != nil {
@@ -196,8 +197,9 @@ func TestEncoderRejectsBadTraceState(t *testing.T) {
 	}
 	spans := records(3)
 	spans[1].TraceState = "not a tracestate"
-	rs, _, invalid := newEncoder(base, "v").encode(nil, spans)
-	if len(invalid) != 1 || !strings.Contains(invalid[0].Error(), "tracestate") {
+	batch := newEncoder(base, "v").Batch(spans)
+	rs, _ := batch.resourceSpans(nil)
+	if invalid := batch.Invalid(); len(invalid) != 1 || !strings.Contains(invalid[0].Error(), "tracestate") {
 		t.Fatalf("invalid = %v, want one tracestate error", invalid)
 	}
 	var got tracepb.ResourceSpans

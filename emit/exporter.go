@@ -22,7 +22,7 @@ type Exporter struct {
 	target target
 	exp    *otlptrace.Exporter // owns the client's connection
 	client otlptrace.Client
-	enc    *encoder
+	enc    *Encoder
 
 	// Seams for tests; New sets the real ones.
 	sleep func(context.Context, time.Duration) error

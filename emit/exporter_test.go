@@ -26,7 +26,7 @@ func TestSendDeliversExactSpans(t *testing.T) {
 	in := records(3)
 	in[2].Service = "haproxy-api"
 	in[2].Status, in[2].StatusMessage = codes.Unset, ""
-	r := e.Send(context.Background(), in)
+	r := e.Send(context.Background(), e.Encoder().Batch(in))
 	if r.Exported != 3 || r.Attempts != 1 || r.Err != nil || !r.OK() {
 		t.Fatalf("result %+v", r)
 	}
@@ -139,7 +139,7 @@ func TestSendRetriesUnavailable(t *testing.T) {
 	})
 	recv.FailNext(3, grpccodes.Unavailable)
 
-	r := e.Send(context.Background(), records(5))
+	r := e.Send(context.Background(), e.Encoder().Batch(records(5)))
 	if r.Exported != 5 || r.Attempts != 4 || r.Err != nil {
 		t.Fatalf("result %+v", r)
 	}
@@ -180,7 +180,7 @@ func TestSendGivesUpWhenCollectorStaysDown(t *testing.T) {
 	})
 	recv.Stop()
 
-	r := e.Send(context.Background(), records(7))
+	r := e.Send(context.Background(), e.Encoder().Batch(records(7)))
 	if r.Failed != 7 || r.Exported != 0 || r.Rejected != 0 {
 		t.Fatalf("result %+v", r)
 	}
@@ -214,7 +214,7 @@ func TestSendRecoversWhenCollectorReturns(t *testing.T) {
 		}
 		_ = sleepCtx(context.Background(), 20*time.Millisecond)
 	}
-	r := e.Send(context.Background(), records(2))
+	r := e.Send(context.Background(), e.Encoder().Batch(records(2)))
 	if r.Exported != 2 || r.Attempts < 3 {
 		t.Fatalf("result %+v", r)
 	}
@@ -229,7 +229,7 @@ func TestSendPartialSuccessIsNotResent(t *testing.T) {
 	e, _ := newTestExporter(t, recv, nil)
 	recv.RejectNext(2, "bad span")
 
-	r := e.Send(context.Background(), records(6))
+	r := e.Send(context.Background(), e.Encoder().Batch(records(6)))
 	if r.Rejected != 2 || r.Exported != 4 || r.Failed != 0 || r.Attempts != 1 {
 		t.Fatalf("result %+v", r)
 	}
@@ -247,7 +247,7 @@ func TestSendPartialSuccessWarning(t *testing.T) {
 	e, _ := newTestExporter(t, recv, nil)
 	recv.RejectNext(0, "attribute truncated")
 
-	r := e.Send(context.Background(), records(3))
+	r := e.Send(context.Background(), e.Encoder().Batch(records(3)))
 	if r.Exported != 3 || r.Err != nil || r.Warning != "attribute truncated" {
 		t.Fatalf("result %+v", r)
 	}
@@ -259,7 +259,7 @@ func TestSendNonRetryable(t *testing.T) {
 	e, clk := newTestExporter(t, recv, nil)
 	recv.FailNext(1, grpccodes.InvalidArgument)
 
-	r := e.Send(context.Background(), records(4))
+	r := e.Send(context.Background(), e.Encoder().Batch(records(4)))
 	if r.Failed != 4 || r.Attempts != 1 || status.Code(r.Err) != grpccodes.InvalidArgument {
 		t.Fatalf("result %+v", r)
 	}
@@ -282,7 +282,7 @@ func TestSendStopsWhenContextEnds(t *testing.T) {
 			cancel()
 		}
 	}
-	r := e.Send(ctx, records(2))
+	r := e.Send(ctx, e.Encoder().Batch(records(2)))
 	if r.Failed != 2 || r.Attempts != 3 || !strings.Contains(r.Err.Error(), "context canceled") {
 		t.Fatalf("result %+v", r)
 	}
@@ -306,7 +306,7 @@ func TestSendExportTimeoutIsRetried(t *testing.T) {
 				release() // the collector answers again after the first timeout
 				return nil
 			}
-			r := e.Send(context.Background(), records(1))
+			r := e.Send(context.Background(), e.Encoder().Batch(records(1)))
 			if r.Exported != 1 || r.Attempts != 2 {
 				t.Fatalf("result %+v", r)
 			}
@@ -323,7 +323,7 @@ func TestHeadersAndCompressionFromConfig(t *testing.T) {
 				c.Headers = map[string]string{"x-api-key": "secret"}
 				c.Compression = comp
 			})
-			if r := e.Send(context.Background(), records(2)); !r.OK() {
+			if r := e.Send(context.Background(), e.Encoder().Batch(records(2))); !r.OK() {
 				t.Fatalf("result %+v", r)
 			}
 			if h := recv.Header("x-api-key"); len(h) != 1 || h[0] != "secret" {
@@ -350,7 +350,7 @@ func TestCompressionFromEnvironment(t *testing.T) {
 			t.Setenv("OTEL_EXPORTER_OTLP_COMPRESSION", tc.env)
 			recv := otlptest.Start(t)
 			e, _ := newTestExporter(t, recv, func(c *Config) { c.Compression = tc.cfg })
-			if r := e.Send(context.Background(), records(1)); !r.OK() {
+			if r := e.Send(context.Background(), e.Encoder().Batch(records(1))); !r.OK() {
 				t.Fatalf("result %+v", r)
 			}
 			if got := recv.Compression(); got != tc.want {
@@ -384,7 +384,7 @@ func TestEndpointFromEnvironment(t *testing.T) {
 	if want := "OTLP/gRPC collector at " + recv.Addr() + " (insecure)"; e.Destination() != want {
 		t.Errorf("destination %q, want %q", e.Destination(), want)
 	}
-	if r := e.Send(context.Background(), records(1)); !r.OK() {
+	if r := e.Send(context.Background(), e.Encoder().Batch(records(1))); !r.OK() {
 		t.Fatalf("result %+v", r)
 	}
 	if h := recv.Header("x-tenant"); len(h) != 1 || h[0] != "acme" {
@@ -404,7 +404,7 @@ func TestInsecureFromEnvironmentWithBareEndpoint(t *testing.T) {
 	if want := "OTLP/gRPC collector at " + recv.Addr() + " (insecure)"; e.Destination() != want {
 		t.Errorf("destination %q, want %q", e.Destination(), want)
 	}
-	if r := e.Send(context.Background(), records(1)); !r.OK() {
+	if r := e.Send(context.Background(), e.Encoder().Batch(records(1))); !r.OK() {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -429,7 +429,7 @@ func TestSendKeepsRecordFlags(t *testing.T) {
 	in[0].Flags = 0                                      // unsampled caller, line kept
 	in[1].Flags = 0                                      // root, unsampled
 	in[2].Flags = trace.FlagsSampled | trace.FlagsRandom // W3C level 2 random bit
-	if r := e.Send(context.Background(), in); !r.OK() {
+	if r := e.Send(context.Background(), e.Encoder().Batch(in)); !r.OK() {
 		t.Fatalf("result %+v", r)
 	}
 	got := map[string]uint32{}
@@ -449,7 +449,7 @@ func TestSendCountsUnbuildableSpansAsRejected(t *testing.T) {
 	e, _ := newTestExporter(t, recv, nil)
 	in := records(3)
 	in[0].TraceState = "not a valid tracestate!"
-	r := e.Send(context.Background(), in)
+	r := e.Send(context.Background(), e.Encoder().Batch(in))
 	if r.Exported != 2 || r.Rejected != 1 || r.Failed != 0 || r.Err == nil || !strings.Contains(r.Err.Error(), "tracestate") {
 		t.Fatalf("result %+v", r)
 	}
@@ -465,7 +465,7 @@ func TestSendAfterShutdownFailsAtOnce(t *testing.T) {
 	if err := e.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	r := e.Send(context.Background(), records(2))
+	r := e.Send(context.Background(), e.Encoder().Batch(records(2)))
 	if r.Failed != 2 || r.Attempts != 1 || len(clk.recorded()) != 0 || !strings.Contains(r.Err.Error(), "could not send 2 spans") {
 		t.Fatalf("result %+v", r)
 	}

@@ -10,6 +10,9 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/logspan/logspan/internal/otlptest"
 	"github.com/logspan/logspan/mapping"
@@ -134,4 +137,26 @@ func newTestExporter(t *testing.T, recv *otlptest.Receiver, edit func(*Config)) 
 	clk := &fakeClock{t: baseTime}
 	e.sleep, e.now = clk.sleep, clk.now
 	return e, clk
+}
+
+// decodeBatch returns the spans of b as a collector receives them: laid
+// out as a request, marshalled and unmarshalled.
+func decodeBatch(t *testing.T, b *Batch) []*tracepb.Span {
+	t.Helper()
+	rs, _ := b.resourceSpans(nil)
+	wire, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(wire, &req); err != nil {
+		t.Fatal(err)
+	}
+	var out []*tracepb.Span
+	for _, r := range req.ResourceSpans {
+		for _, ss := range r.ScopeSpans {
+			out = append(out, ss.Spans...)
+		}
+	}
+	return out
 }

@@ -8,38 +8,42 @@ import (
 	"time"
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-
-	"github.com/logspan/logspan/mapping"
 )
 
 // Sender exports one batch and reports its outcome. Batcher depends on this
 // rather than on *Exporter so that its grouping and backpressure can be
-// tested with a sender the test controls. Send must not keep spans, or
-// anything they point to, after it returns: the Batcher reuses their storage
-// for later batches.
+// tested with a sender the test controls. Encoder is what the Batcher
+// encodes spans with as they are added; Send must not keep the batch after
+// it returns, since the Batcher reuses its storage.
 type Sender interface {
-	Send(ctx context.Context, spans []mapping.Span) Result
+	Encoder() *Encoder
+	Send(ctx context.Context, b *Batch) Result
 }
 
 var _ Sender = (*Exporter)(nil)
 
-// Send exports spans as one request and blocks until the collector has
-// acknowledged them, answered a partial success, refused them for good, or
-// the retry budget (cfg.Retry.MaxElapsed) or ctx ran out. Transient errors
+// Encoder returns the encoder for this exporter's batches: it carries the
+// resource and the span limits every span is sent with.
+func (e *Exporter) Encoder() *Encoder { return e.enc }
+
+// Send exports the batch as one request and blocks until the collector has
+// acknowledged it, answered a partial success, refused it for good, or the
+// retry budget (cfg.Retry.MaxElapsed) or ctx ran out. Transient errors
 // (unavailable, overloaded, timed out) re-send the whole batch after an
 // exponential, jittered wait; partially rejected spans are not re-sent. The
-// Result accounts for every span. Send does not keep spans after it returns.
-func (e *Exporter) Send(ctx context.Context, spans []mapping.Span) Result {
+// Result accounts for every span, the invalid ones as rejected. Send does
+// not keep the batch after it returns.
+func (e *Exporter) Send(ctx context.Context, b *Batch) Result {
 	bp := encodeBuffers.Get().(*[]byte)
-	rs, buf, invalid := e.enc.encode((*bp)[:0], spans)
-	r := e.export(ctx, rs, len(spans)-len(invalid))
+	rs, buf := b.resourceSpans((*bp)[:0])
+	r := e.export(ctx, rs, b.n)
 	// The request was marshalled (copied) by the client: the bytes can
 	// serve the next batch, unless one outsized batch made them huge.
 	if cap(buf) <= maxKeptBuffer {
 		*bp = buf
 		encodeBuffers.Put(bp)
 	}
-	if len(invalid) > 0 {
+	if invalid := b.invalid; len(invalid) > 0 {
 		// A record OTLP cannot represent would be refused however often
 		// it is sent: count it with the rejected spans.
 		r.Rejected += len(invalid)

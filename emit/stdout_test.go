@@ -81,7 +81,7 @@ func TestStdoutWritesOTLPJSONLines(t *testing.T) {
 		for _, i := range batch {
 			b = append(b, in[i])
 		}
-		if r := e.Send(context.Background(), b); !r.OK() || r.Exported != len(b) {
+		if r := e.Send(context.Background(), e.Encoder().Batch(b)); !r.OK() || r.Exported != len(b) {
 			t.Fatalf("result %+v", r)
 		}
 	}
