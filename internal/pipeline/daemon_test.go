@@ -12,6 +12,8 @@ import (
 	"time"
 
 	grpccodes "google.golang.org/grpc/codes"
+
+	"github.com/logspan/logspan/internal/source"
 )
 
 // Each test is one scenario from an operator's life; each asserts that the
@@ -83,6 +85,32 @@ func TestCopyTruncate(t *testing.T) {
 	// The file grows back past the old offset before logspan looks: only
 	// the fingerprint tells that it was truncated.
 	h.write("app.log", 40)
+	h.cycle()
+	h.expectExactlyOnce()
+	if n := h.d.tailer.Stats.Truncations.Load(); n != 1 {
+		t.Errorf("truncations counted: %d, want 1", n)
+	}
+}
+
+// TestCopyTruncateOfALongFile is TestCopyTruncate past the first kilobyte:
+// the file's fingerprint is complete, so its start is no longer read at
+// each poll, and only the bytes just before the read position, checked as
+// the next read starts, show that the file was rewritten.
+func TestCopyTruncateOfALongFile(t *testing.T) {
+	h := newHarness(t)
+	h.glob = filepath.Join(h.dir, "app.log")
+	h.start()
+	h.write("app.log", 80)
+	h.cycle()
+	h.waitAll()
+	path := filepath.Join(h.dir, "app.log")
+	if fi, err := os.Stat(path); err != nil || fi.Size() <= source.FingerprintSize {
+		t.Fatalf("the log must outgrow the fingerprint: %v, %v", fi.Size(), err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	h.write("app.log", 100)
 	h.cycle()
 	h.expectExactlyOnce()
 	if n := h.d.tailer.Stats.Truncations.Load(); n != 1 {

@@ -15,13 +15,14 @@ import (
 // date while the file is shorter than FingerprintSize.
 type follower struct {
 	f  *os.File
+	tf *tailFile // what r reads a plain file through; nil for gzip
 	r  *Reader
 	id Identity
 	// size is the file's size at the last check (compressed size for gzip).
 	size int64
 	// done says a gzip file was read to its end: it has nothing more.
 	done bool
-	buf  []byte // the first bytes, read again at every check
+	buf  []byte // the first bytes, read again while the fingerprint is short
 }
 
 // newFollower reads f from offset. id and prefix come from identify. A gzip
@@ -30,10 +31,8 @@ type follower struct {
 func newFollower(f *os.File, name string, id Identity, size, offset int64, maxLine int) (fo *follower, reset bool, err error) {
 	fo = &follower{f: f, id: id, size: size}
 	if !id.Compressed {
-		if _, err := f.Seek(offset, io.SeekStart); err != nil {
-			return nil, false, fmt.Errorf("cannot seek %s to offset %d: %w", name, offset, err)
-		}
-		fo.r = newFollowReader(f, name, offset, maxLine)
+		fo.tf = newTailFile(f, offset)
+		fo.r = newFollowReader(fo.tf, name, offset, maxLine)
 		return fo, false, nil
 	}
 	zr, err := gzip.NewReader(bufio.NewReader(f))
@@ -73,9 +72,13 @@ func (fo *follower) next() (Line, error) {
 func (fo *follower) offset() int64 { return fo.r.Offset() }
 
 // check stats the open file. It reports truncated when the file is now
-// shorter than what was read, or its first bytes are no longer the ones
-// fingerprinted (truncated and written again between two checks), and it
-// extends the fingerprint while the file grows towards FingerprintSize.
+// shorter than what was read. While the fingerprint is shorter than
+// FingerprintSize (a young file), it also compares the file's first bytes
+// with it, reporting truncated when they changed, and extends it as the
+// file grows. A longer file is not read at its start again: the tailFile
+// verifies the bytes before its position when it next reads instead (see
+// errRewritten), which catches a file truncated and written again past that
+// position without a call of its own.
 func (fo *follower) check() (fi os.FileInfo, truncated bool, err error) {
 	fi, err = fo.f.Stat()
 	if err != nil {
@@ -85,10 +88,11 @@ func (fo *follower) check() (fi os.FileInfo, truncated bool, err error) {
 		return fi, false, nil
 	}
 	fo.size = fi.Size()
+	fo.tf.checked(fo.size)
 	if fo.size < fo.r.Offset()+fo.r.Pending() {
 		return fi, true, nil
 	}
-	if fo.id.FingerprintLen == 0 && fo.size == 0 {
+	if fo.id.FingerprintLen >= FingerprintSize || fo.id.FingerprintLen == 0 && fo.size == 0 {
 		return fi, false, nil
 	}
 	if fo.buf == nil {
@@ -106,15 +110,16 @@ func (fo *follower) check() (fi os.FileInfo, truncated bool, err error) {
 	if len(buf) > fo.id.FingerprintLen {
 		fo.id.FingerprintLen, fo.id.Fingerprint = len(buf), sha256.Sum256(buf)
 	}
+	if fo.id.FingerprintLen >= FingerprintSize {
+		fo.buf = nil // not needed again
+	}
 	return fi, false, nil
 }
 
 // restart reads the file again from its start, after a truncation.
 func (fo *follower) restart() error {
-	if _, err := fo.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("cannot seek %s: %w", fo.f.Name(), err)
-	}
-	fo.r.reset(fo.f, 0)
+	fo.tf.restart()
+	fo.r.reset(fo.tf, 0)
 	prefix, _, err := readPrefix(fo.f)
 	if err != nil {
 		return err

@@ -565,11 +565,12 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 	now := t.cfg.Now()
 	if f.Input < 0 {
 		// No input matches it after a reload: read what is there, then let go.
-		if _, err := t.read(f, visit, -1); err != nil {
+		if _, _, err := t.read(f, visit, -1); err != nil {
 			return false, err
 		}
 		return false, t.release(f, Released, visit)
 	}
+	grew := false
 	if !f.id.Compressed {
 		fi, truncated, err := f.fo.check()
 		if err != nil {
@@ -580,13 +581,13 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 			f = t.truncated(f)
 		}
 		if size := fi.Size(); size != f.lastSize {
-			f.lastSize, f.lastGrowth = size, now
+			f.lastSize, f.lastGrowth, grew = size, now, true
 		}
 		f.mu.Lock()
 		f.size, f.id = fi.Size(), f.fo.id
 		f.mu.Unlock()
 	}
-	more, err = t.read(f, visit, t.cfg.TurnBytes)
+	f, more, err = t.read(f, visit, t.cfg.TurnBytes)
 	if err != nil || more {
 		return more, err
 	}
@@ -596,24 +597,37 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 	if f.id.Compressed {
 		return false, nil
 	}
-	t.checkPath(f, now)
+	if !grew || !f.orphanSince.IsZero() {
+		// A file that grew is being written through its path or through a
+		// descriptor its writer still holds; either way it is read on.
+		// Its path is looked at once it stops growing, which is when a
+		// rotation or deletion matters, and saves a stat per busy file
+		// and poll.
+		t.checkPath(f, now)
+	}
 	if !f.orphanSince.IsZero() && now.Sub(f.orphanSince) >= t.cfg.RotateWait && now.Sub(f.lastGrowth) >= t.cfg.RotateWait {
 		return false, t.release(f, Released, visit)
 	}
 	return false, nil
 }
 
-// read visits f's complete lines, up to budget bytes (no limit if < 0).
-func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget int64) (more bool, err error) {
+// read visits f's complete lines, up to budget bytes (no limit if < 0). A
+// file found rewritten in place while reading goes on from its start as a
+// new Followed, which read returns in place of f.
+func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget int64) (_ *Followed, more bool, err error) {
 	var n int64
 	for budget < 0 || n < budget {
 		l, err := f.fo.next()
 		if err == io.EOF {
-			return false, nil
+			return f, false, nil
+		}
+		if errors.Is(err, errRewritten) {
+			f = t.truncated(f)
+			continue
 		}
 		if err != nil {
 			t.failOnce(f.Path(), "cannot read file", err)
-			return false, nil
+			return f, false, nil
 		}
 		n += l.End - l.Offset
 		f.Lines.Add(1)
@@ -621,17 +635,17 @@ func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget in
 		if err := visit(f, &l); err != nil {
 			// Shutting down: the line is not taken, and the checkpoint
 			// stays before it.
-			return false, err
+			return f, false, err
 		}
 	}
-	return true, nil
+	return f, true, nil
 }
 
 // checkPath notices when f's path no longer leads to f.
 func (t *Tailer) checkPath(f *Followed, now time.Time) {
 	path := f.Path()
 	fi, err := os.Stat(path)
-	if err == nil && !t.following(fi) {
+	if err == nil && !f.is(fi) && !t.following(fi) {
 		// A new file stands at the path (created with the rotation, or only
 		// after it): follow it now, not at the next discovery.
 		t.rediscover = true
@@ -641,8 +655,7 @@ func (t *Tailer) checkPath(f *Followed, now time.Time) {
 	}
 	switch {
 	case err == nil:
-		dev, ino := fileKey(fi)
-		if dev == f.id.Dev && ino == f.id.Inode {
+		if f.is(fi) {
 			return
 		}
 		t.Stats.Rotations.Add(1)
@@ -660,6 +673,12 @@ func (t *Tailer) checkPath(f *Followed, now time.Time) {
 		return
 	}
 	f.orphanSince = now
+}
+
+// is says fi is f's file.
+func (f *Followed) is(fi os.FileInfo) bool {
+	dev, ino := fileKey(fi)
+	return dev == f.id.Dev && ino == f.id.Inode
 }
 
 // following says fi is one of the followed files.
