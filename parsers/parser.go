@@ -42,6 +42,9 @@ type Parser struct {
 	// field offsets exactly as re would, or declines and leaves the line to
 	// re. Tests set it to nil to compare the two paths.
 	native nativeScanner
+	// literals are texts every match contains, in order (see
+	// requiredLiterals): a line without them is turned down before re runs.
+	literals [][]byte
 }
 
 // Error is a problem with a rule's expression or with one of its patterns,
@@ -128,6 +131,7 @@ func compile(spec Spec) (*Parser, error) {
 		}
 	}
 	p.re = re
+	p.literals = requiredLiterals(tree)
 	return p, nil
 }
 
@@ -229,6 +233,9 @@ func (p *Parser) Parse(line []byte, m *Match) bool {
 		for i := range idx {
 			idx[i] = -1
 		}
+	}
+	if !p.mayMatch(line) {
+		return false
 	}
 	return p.parseRegexp(line, idx)
 }
