@@ -30,6 +30,10 @@ type Exporter struct {
 	rnd   func(int64) int64
 }
 
+// writeBufferBytes is the gRPC connection's write buffer: a whole batch of
+// the default size goes out in one or two write calls.
+const writeBufferBytes = 512 << 10
+
 // New builds an Exporter from cfg: a gRPC exporter when an endpoint is
 // configured (in cfg or OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT), stdout
 // otherwise. It does not wait for the collector to be reachable: a
@@ -54,7 +58,10 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 			// chooses and an outcome it reports; the exporter's own retry
 			// would hide attempts and give up on its own schedule.
 			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}),
-			otlptracegrpc.WithDialOption(append(t.dial, grpc.WithChainUnaryInterceptor(recordAnswer))...),
+			otlptracegrpc.WithDialOption(append(t.dial, grpc.WithChainUnaryInterceptor(recordAnswer),
+				// An export request is a few hundred KiB; gRPC's 32 KiB
+				// default write buffer took a dozen write calls for each.
+				grpc.WithWriteBufferSize(writeBufferBytes))...),
 		)
 		client = otlptracegrpc.NewClient(opts...)
 	}
