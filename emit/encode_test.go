@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -71,17 +70,7 @@ func directEncoding(t *testing.T, spans []mapping.Span) []*tracepb.ResourceSpans
 	if invalid := batch.Invalid(); len(invalid) > 0 {
 		t.Fatalf("encoder refused records: %v", invalid)
 	}
-	rs, _ := batch.resourceSpans(nil)
-	// Through the wire, exactly as the gRPC client sends it.
-	wire, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(wire, &req); err != nil {
-		t.Fatalf("the encoding is not valid OTLP: %v", err)
-	}
-	return req.ResourceSpans
+	return throughTheWire(t, batch)
 }
 
 // byService orders ResourceSpans by service.name: the SDK's exporter groups

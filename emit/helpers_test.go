@@ -139,9 +139,21 @@ func newTestExporter(t *testing.T, recv *otlptest.Receiver, edit func(*Config)) 
 	return e, clk
 }
 
-// decodeBatch returns the spans of b as a collector receives them: laid
-// out as a request, marshalled and unmarshalled.
+// decodeBatch returns the spans of b as a collector receives them.
 func decodeBatch(t *testing.T, b *Batch) []*tracepb.Span {
+	t.Helper()
+	var out []*tracepb.Span
+	for _, r := range throughTheWire(t, b) {
+		for _, ss := range r.ScopeSpans {
+			out = append(out, ss.Spans...)
+		}
+	}
+	return out
+}
+
+// throughTheWire lays b out as an export request, exactly as the gRPC
+// client sends it, and decodes it as a collector would.
+func throughTheWire(t *testing.T, b *Batch) []*tracepb.ResourceSpans {
 	t.Helper()
 	rs, _ := b.resourceSpans(nil)
 	wire, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
@@ -150,13 +162,7 @@ func decodeBatch(t *testing.T, b *Batch) []*tracepb.Span {
 	}
 	var req coltracepb.ExportTraceServiceRequest
 	if err := proto.Unmarshal(wire, &req); err != nil {
-		t.Fatal(err)
+		t.Fatalf("the encoding is not valid OTLP: %v", err)
 	}
-	var out []*tracepb.Span
-	for _, r := range req.ResourceSpans {
-		for _, ss := range r.ScopeSpans {
-			out = append(out, ss.Spans...)
-		}
-	}
-	return out
+	return req.ResourceSpans
 }

@@ -65,17 +65,7 @@ func TestTailFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "app.log")
-			if err := os.WriteFile(path, []byte(first), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			tf := newTailFile(f, 0)
-			tf.checked(int64(len(first)))
+			path, f, tf := openTailFile(t, first)
 			got, err := readAllWith(tf, tt.bufSize)
 			if err != nil || got != first {
 				t.Fatalf("first read: %q, %v", got, err)
@@ -103,17 +93,7 @@ func TestTailFile(t *testing.T) {
 // TestTailFileRestart checks that after a rewrite the file is read again
 // from its start without verifying anything.
 func TestTailFileRestart(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "app.log")
-	if err := os.WriteFile(path, []byte("old line one\nold line two\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tf := newTailFile(f, 0)
-	tf.checked(26)
+	path, _, tf := openTailFile(t, "old line one\nold line two\n")
 	if _, err := readAllWith(tf, 64); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +108,25 @@ func TestTailFileRestart(t *testing.T) {
 	if got, err := readAllWith(tf, 64); err != nil || got != "a new first line\nand a second\n" {
 		t.Errorf("after restart: %q, %v", got, err)
 	}
+}
+
+// openTailFile writes content to a new file and returns its path, the open
+// file (closed at the end of the test) and a tailFile on it, checked at its
+// size.
+func openTailFile(t *testing.T, content string) (string, *os.File, *tailFile) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	tf := newTailFile(f, 0)
+	tf.checked(int64(len(content)))
+	return path, f, tf
 }
 
 func appendTo(s string) func(string) error {
