@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -13,6 +15,7 @@ import (
 
 	grpccodes "google.golang.org/grpc/codes"
 
+	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/source"
 )
 
@@ -321,4 +324,29 @@ func TestNewFileAfterRotationIsReadWithoutWaitingForDiscovery(t *testing.T) {
 	// Only poll ticks from here (discovery is every 10 s by default): noticing
 	// the rotation must open the new file at once.
 	h.expectExactlyOnce()
+}
+
+// TestReloadDroppingAFileReadsItToItsEnd checks that a file whose input a
+// reload removes is read to its end before it is let go, including the
+// lines written since the last poll.
+func TestReloadDroppingAFileReadsItToItsEnd(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.write("app.log", 5)
+	h.cycle()
+	h.waitAll()
+	h.write("app.log", 7) // not yet polled
+	cfg, err := config.Parse("rules.yaml", []byte(fmt.Sprintf(daemonRules, filepath.Join(h.dir, "other.log"))), config.Options{Local: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.d.Reload(ctx, cfg.Inputs); err != nil {
+		t.Fatal(err)
+	}
+	h.expectExactlyOnce()
+	if n := len(h.d.tailer.Files()); n != 0 {
+		t.Errorf("%d files still followed after the reload, want 0", n)
+	}
 }

@@ -68,6 +68,15 @@ func (fo *follower) next() (Line, error) {
 	return l, err
 }
 
+// toEnd lets the next reads go to the file's current end rather than stop
+// at the size the last check saw: for a file read one last time before it
+// is let go, without a check of its own.
+func (fo *follower) toEnd() {
+	if fo.tf != nil {
+		fo.tf.limit = -1
+	}
+}
+
 // offset is the position just past the last line returned.
 func (fo *follower) offset() int64 { return fo.r.Offset() }
 

@@ -565,7 +565,9 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 	now := t.cfg.Now()
 	if f.Input < 0 {
 		// No input matches it after a reload: read what is there, then let go.
-		if _, _, err := t.read(f, visit, -1); err != nil {
+		f.fo.toEnd()
+		f, _, err := t.read(f, visit, -1)
+		if err != nil {
 			return false, err
 		}
 		return false, t.release(f, Released, visit)
