@@ -36,6 +36,16 @@ func (b *Batch) Len() int { return b.n + len(b.invalid) }
 // them; the exporter counts them as rejected.
 func (b *Batch) Invalid() []error { return b.invalid }
 
+// put takes the outcome of encoding one span (see Encoder.encodeSpan): the
+// span's bytes for service r, or why it could not be encoded.
+func (b *Batch) put(service string, r *encodedResource, span []byte, err error) {
+	if err != nil {
+		b.invalid = append(b.invalid, err)
+		return
+	}
+	b.add(service, r, span)
+}
+
 // add appends one encoded span of service r.
 func (b *Batch) add(service string, r *encodedResource, span []byte) {
 	b.n++
@@ -73,8 +83,8 @@ func (b *Batch) resourceSpans(buf []byte) ([]*tracepb.ResourceSpans, []byte) {
 		g := &b.groups[i]
 		start := len(buf)
 		buf = append(buf, g.res.resource...)
-		buf = protowire.AppendTag(buf, fResourceSpansScopeSpans, protowire.BytesType)
-		buf = protowire.AppendVarint(buf, uint64(len(g.res.scope)+len(g.spans)))
+		buf = appendTag(buf, fResourceSpansScopeSpans, protowire.BytesType)
+		buf = appendVarint(buf, uint64(len(g.res.scope)+len(g.spans)))
 		buf = append(buf, g.res.scope...)
 		buf = append(buf, g.spans...)
 		buf = pbString(buf, fResourceSpansSchemaURL, g.res.schemaURL)
@@ -101,11 +111,7 @@ func (e *Encoder) Batch(spans []mapping.Span) *Batch {
 // scratch (perhaps grown) for the next call.
 func (e *Encoder) addTo(b *Batch, s *mapping.Span, scratch []byte) []byte {
 	r, buf, err := e.encodeSpan(s, scratch)
-	if err != nil {
-		b.invalid = append(b.invalid, err)
-		return buf
-	}
-	b.add(s.Service, r, buf)
+	b.put(s.Service, r, buf, err)
 	return buf
 }
 

@@ -156,11 +156,7 @@ func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 			b.openLocked()
 		}
 	}
-	if encErr != nil {
-		b.batch.invalid = append(b.batch.invalid, encErr)
-	} else {
-		b.batch.add(span.Service, res, enc)
-	}
+	b.batch.put(span.Service, res, enc, encErr)
 	b.tags = append(b.tags, tag)
 	if b.batch.Len() >= b.size {
 		b.dispatchLocked()

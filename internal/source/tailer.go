@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -685,13 +686,7 @@ func (f *Followed) is(fi os.FileInfo) bool {
 
 // following says fi is one of the followed files.
 func (t *Tailer) following(fi os.FileInfo) bool {
-	dev, ino := fileKey(fi)
-	for _, f := range t.files {
-		if f.id.Dev == dev && f.id.Inode == ino {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(t.files, func(f *Followed) bool { return f.is(fi) })
 }
 
 // truncated continues f, found truncated or rewritten, as a new Followed read
