@@ -32,6 +32,10 @@ const extraCapturePositions = 8
 
 // compileCapture compiles capture i; seen holds the keys set before it
 // (attributes and earlier captures) and gets this capture's keys added.
+// DefaultCapturePrefix is the attribute prefix of a capture block that
+// names none: HAProxy's "capture request header" is the common case.
+const DefaultCapturePrefix = "http.request.header."
+
 func compileCapture(i int, c CaptureSpec, fi fieldIndex, seen map[attribute.Key]bool) (capture, *SpecError) {
 	path := "captures[" + strconv.Itoa(i) + "]"
 	f, serr := fi.lookup(path+".field", c.Field)
@@ -39,7 +43,7 @@ func compileCapture(i int, c CaptureSpec, fi fieldIndex, seen map[attribute.Key]
 		return capture{}, serr
 	}
 	if c.Prefix == "" {
-		return capture{}, specErr(path+".prefix", "a prefix is required (e.g. %q or %q)", "http.request.header.", "http.response.header.")
+		c.Prefix = DefaultCapturePrefix
 	}
 	cp := capture{field: f, prefix: c.Prefix, named: len(c.Names)}
 	n := len(c.Names) + extraCapturePositions

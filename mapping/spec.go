@@ -115,8 +115,11 @@ type StatusSpec struct {
 	Field string
 	// Match is a Go regular expression the field's value must match.
 	Match string
-	// Min and Max, when Max > 0, test the field as an integer in [Min, Max].
+	// Min and Max, when HasRange (or Max > 0), test the field as an
+	// integer in [Min, Max]. At least one of Match and the range is given;
+	// with both, both must hold.
 	Min, Max int64
+	HasRange bool
 	// ErrorType is a template (as Spec.Name) for the error.type attribute.
 	ErrorType string
 	// Message is a template for the status description (optional).
@@ -132,7 +135,8 @@ type CaptureSpec struct {
 	// attribute Prefix+name (e.g. http.request.header.host); a value without
 	// a name becomes Prefix+"<position>".
 	Names []string
-	// Prefix is "http.request.header." or "http.response.header.".
+	// Prefix is "http.request.header." (the default, when empty) or
+	// "http.response.header.".
 	Prefix string
 }
 

@@ -114,3 +114,17 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// SpecErrors is every mistake New found in one Spec, in the order of the
+// Spec's keys, so that `logspan check` can list them all at once instead of
+// making an operator fix and re-run once per mistake.
+type SpecErrors []*SpecError
+
+// Error lists the mistakes, one per line.
+func (es SpecErrors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}

@@ -51,12 +51,12 @@ func compileStatus(i int, st StatusSpec, fi fieldIndex) (statusCond, *SpecError)
 	if serr != nil {
 		return statusCond{}, serr
 	}
-	c := statusCond{field: f, min: st.Min, max: st.Max, hasRange: st.Max > 0}
+	c := statusCond{field: f, min: st.Min, max: st.Max, hasRange: st.HasRange || st.Max > 0}
 	if st.Match == "" && !c.hasRange {
-		return c, specErr(path+".match", "a condition is required: a regexp in match, or an integer range in min and max (max > 0)")
+		return c, specErr(path+".match", "a condition is required: match: (a regular expression) or range: [min, max], or both")
 	}
-	if c.hasRange && st.Min > st.Max {
-		return c, specErr(path+".min", "min %d is greater than max %d", st.Min, st.Max)
+	if c.hasRange && (st.Min > st.Max || st.Max <= 0) {
+		return c, specErr(path+".range", "min %d is greater than max %d, or max is not above 0", st.Min, st.Max)
 	}
 	if st.Match != "" {
 		re, err := regexp.Compile(st.Match)

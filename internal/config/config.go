@@ -128,7 +128,7 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 			continue
 		}
 		seen[r.name] = r.nameNode
-		if rule := r.compile(p, opts); rule != nil {
+		if rule := r.compile(p); rule != nil {
 			cfg.Rules = append(cfg.Rules, rule)
 		}
 	}

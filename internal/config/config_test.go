@@ -58,7 +58,7 @@ func TestProblemsArePositioned(t *testing.T) {
 				`3:12: exporter.timeout: expected a duration such as 500ms, 10s or 5m, got "soon"`,
 				`4:16: exporter.compression: unknown compression "brotli" (expected gzip or none)`}},
 		{"no name", "rules:\n  - grok: 'x'\n", []string{`2:5: rules[0] has no name`}},
-		{"no start", "rules:\n  - name: a\n    grok: '%{INT:n}'\n", []string{`2:5: rule "a" has no start:`}},
+		{"no start", "rules:\n  - name: a\n    grok: '%{INT:n}'\n", []string{`2:5: rule "a": start`}},
 		{"input problems", "rules:" + okRule + "inputs:\n  - paths: [relative.log, '/var/log/[x']\n    rules: [kv, nope]\n    start: middle\n    timezone: Mars/Olympus\n  - exclude: ['*.gz']\n",
 			[]string{`7:13: inputs[0].paths[0]: "relative.log" is not an absolute path`,
 				`7:27: inputs[0].paths[1]: bad glob "/var/log/[x"`,

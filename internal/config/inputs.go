@@ -130,7 +130,7 @@ func compileAll(nodes []*yaml.Node, opts Options) []*Rule {
 	var out []*Rule
 	for i, rn := range nodes {
 		if d := decodeRule(p, rn, i, opts); d != nil {
-			if r := d.compile(p, opts); r != nil {
+			if r := d.compile(p); r != nil {
 				out = append(out, r)
 			}
 		}

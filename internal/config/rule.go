@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -11,246 +12,301 @@ import (
 	"github.com/logspan/logspan/parsers"
 )
 
+// A rule is decoded key by key: ruleKeys holds, for every key a rule may
+// have, the one function that reads it into the parser's or the mapper's
+// spec. Decoders check only what YAML can get wrong (a list where text was
+// expected, an unknown sub-key); what the value means (a layout that reads
+// no time, a field the pattern lacks, two keys that exclude each other) is
+// checked once, by parsers.New and mapping.New, whose errors come back with
+// the spec path the decoder recorded, and so with a line and a column. A new
+// rule key is one entry here and one field in a spec.
+
+// ruleKey is one key of a rule and its decoder.
+type ruleKey struct {
+	name   string
+	decode func(d *draft, n *yaml.Node)
+}
+
 // ruleKeys are the keys a rule may have, in the order the docs list them.
-var ruleKeys = []string{"name", "description", "service_name", "grok", "patterns", "emit",
-	"start", "end", "span_name", "kind", "attributes", "events", "event_unit", "status",
-	"captures", "trace_context", "absent"}
+var ruleKeys = []ruleKey{
+	{"name", func(d *draft, n *yaml.Node) {}}, // read first, by decodeRule
+	{"description", func(d *draft, n *yaml.Node) { d.str(n, "description") }},
+	{"service_name", func(d *draft, n *yaml.Node) { d.mapSpec.Service = d.str(n, "service_name") }},
+	{"grok", func(d *draft, n *yaml.Node) { d.parse.Expression = d.str(n, "grok") }},
+	{"patterns", decodePatterns},
+	{"emit", func(d *draft, n *yaml.Node) { d.emit = d.boolean(n, "emit") }},
+	{"start", decodeStart},
+	{"end", decodeEnd},
+	{"span_name", func(d *draft, n *yaml.Node) { d.mapSpec.Name = d.str(n, "span_name") }},
+	{"kind", func(d *draft, n *yaml.Node) { d.mapSpec.Kind = d.str(n, "kind") }},
+	{"attributes", decodeAttributes},
+	{"events", decodeEvents},
+	{"event_unit", func(d *draft, n *yaml.Node) { d.mapSpec.EventUnit = d.unit(n, "event_unit") }},
+	{"status", decodeStatus},
+	{"captures", decodeCaptures},
+	{"trace_context", decodeTraceContext},
+	{"absent", func(d *draft, n *yaml.Node) { d.mapSpec.Absent = d.strList(n, "absent", true) }},
+}
+
+// ruleKeyNames lists ruleKeys' names, for the unknown-key message.
+func ruleKeyNames() []string {
+	names := make([]string, len(ruleKeys))
+	for i, k := range ruleKeys {
+		names[i] = k.name
+	}
+	return names
+}
 
 // draft is a rule decoded but not compiled, with the node of every value so
 // that errors from the parser and the mapper can be placed in the file.
 type draft struct {
+	p        *problems
+	opts     Options
 	name     string
+	what     string // the rule in messages: rule "name"
 	nameNode *yaml.Node
 	node     *yaml.Node
 	emit     bool
 	parse    parsers.Spec
 	patterns map[string]*yaml.Node // pattern name -> its key node
 	mapSpec  mapping.Spec
-	// where maps a mapping.SpecError path (e.g. "attributes[2].field") to
-	// the node it refers to.
+	// where maps a spec path (e.g. "attributes[2].field", the same path
+	// mapping.SpecError uses) to the node it was read from.
 	where map[string]*yaml.Node
 }
 
+// decodeRule reads rules[i]; it returns nil for a rule without a usable
+// name, which cannot be compiled or referred to.
 func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
-	what := fmt.Sprintf("rules[%d]", i)
-	k := p.keys(n, "rule", ruleKeys...)
-	d := &draft{node: n, emit: true, where: map[string]*yaml.Node{}}
+	k := p.keys(n, "rule", ruleKeyNames()...)
+	d := &draft{p: p, opts: opts, node: n, emit: true, what: fmt.Sprintf("rules[%d]", i), where: map[string]*yaml.Node{}}
 	if v := k["name"]; v != nil {
-		d.name, d.nameNode = p.str(v, what+".name"), v
-		what = fmt.Sprintf("rule %q", d.name)
+		d.name, d.nameNode = p.str(v, d.what+".name"), v
+		d.what = fmt.Sprintf("rule %q", d.name)
 	}
 	if d.name == "" {
 		if n.Kind == yaml.MappingNode {
-			p.at(n, "%s has no name (every rule needs a unique name: it seeds the span ids)", what)
+			p.at(n, "%s has no name (every rule needs a unique name: it seeds the span ids)", d.what)
 		}
 		return nil
 	}
-	if v := k["grok"]; v != nil {
-		d.parse.Expression = p.str(v, what+".grok")
-		d.where["grok"] = v
-	} else {
-		p.at(n, "%s has no grok: expression (expected the pattern its lines match)", what)
-	}
-	d.parse.Patterns, d.patterns = p.strMap(k["patterns"], what+".patterns")
-	if v := k["emit"]; v != nil {
-		d.emit = p.boolean(v, what+".emit")
-	}
-	if v := k["description"]; v != nil {
-		p.str(v, what+".description")
-	}
-
-	s := &d.mapSpec
-	s.Rule = d.name
-	s.Service = d.name
-	if v := k["service_name"]; v != nil {
-		s.Service = p.str(v, what+".service_name")
+	d.mapSpec.Rule = d.name
+	d.mapSpec.Service = d.name
+	for _, rk := range ruleKeys {
+		if v := k[rk.name]; v != nil {
+			rk.decode(d, v)
+		}
 	}
 	if env := opts.Getenv("OTEL_SERVICE_NAME"); env != "" {
-		s.Service = env
-	}
-	if v := k["start"]; v != nil {
-		k := p.keys(v, what+".start", "field", "layout", "epoch", "timezone")
-		s.Start = d.timeSpec(p, v, k, what, "start", opts)
-	} else if d.emit {
-		p.at(n, "%s has no start: (expected the field that holds the span's start time)", what)
-	}
-	if v := k["end"]; v != nil {
-		e := p.keys(v, what+".end", "duration", "unit", "lower_bound_attribute", "field", "layout", "epoch", "timezone")
-		if dn := e["duration"]; dn != nil {
-			s.End.Duration = p.str(dn, what+".end.duration")
-			d.where["end.duration"] = dn
-			s.End.Unit = p.unit(e["unit"], what+".end.unit")
-			d.where["end.unit"] = e["unit"]
-			s.End.LowerBoundAttribute = p.str(e["lower_bound_attribute"], what+".end.lower_bound_attribute")
-			if e["field"] != nil {
-				p.at(e["field"], "%s.end: give either duration: or field:, not both", what)
-			}
-		} else if e["field"] != nil {
-			if e["unit"] != nil || e["lower_bound_attribute"] != nil {
-				p.at(v, "%s.end: unit: and lower_bound_attribute: go with duration:, not with field:", what)
-			}
-			t := d.timeSpec(p, v, e, what, "end", opts)
-			s.End.Time = &t
-		} else if v.Kind == yaml.MappingNode {
-			p.at(v, "%s.end: expected duration: (a field holding the span's length) or field: (a field holding its end time)", what)
-		}
-	}
-	if v := k["span_name"]; v != nil {
-		s.Name = p.str(v, what+".span_name")
-		d.where["name"] = v
-	}
-	if v := k["kind"]; v != nil {
-		s.Kind = p.str(v, what+".kind")
-		d.where["kind"] = v
-	}
-	for j, an := range p.list(k["attributes"], what+".attributes") {
-		at := fmt.Sprintf("attributes[%d]", j)
-		a := p.keys(an, what+"."+at, "name", "field", "type", "value", "absent")
-		var spec mapping.AttributeSpec
-		spec.Name = p.str(a["name"], what+"."+at+".name")
-		if a["name"] == nil {
-			p.at(an, "%s.%s has no name: (expected the attribute's key, e.g. http.request.method)", what, at)
-		}
-		spec.Field = p.str(a["field"], what+"."+at+".field")
-		spec.Type = p.str(a["type"], what+"."+at+".type")
-		spec.Value = p.str(a["value"], what+"."+at+".value")
-		spec.Absent = p.strList(a["absent"], what+"."+at+".absent")
-		for j, item := range p.list(a["absent"], "") {
-			d.where[fmt.Sprintf("%s.absent[%d]", at, j)] = item
-		}
-		if a["field"] == nil && a["value"] == nil && an.Kind == yaml.MappingNode {
-			p.at(an, "%s.%s: expected field: (where the value comes from) or value: (a constant)", what, at)
-		}
-		d.place(at, an, a)
-		s.Attributes = append(s.Attributes, spec)
-	}
-	for j, en := range p.list(k["events"], what+".events") {
-		at := fmt.Sprintf("events[%d]", j)
-		e := p.keys(en, what+"."+at, "name", "duration")
-		s.Events = append(s.Events, mapping.EventSpec{
-			Name:     p.str(e["name"], what+"."+at+".name"),
-			Duration: p.str(e["duration"], what+"."+at+".duration"),
-		})
-		if e["name"] == nil || e["duration"] == nil {
-			p.at(en, "%s.%s: expected name: and duration: (the field holding the phase's length)", what, at)
-		}
-		d.place(at, en, e)
-	}
-	s.EventUnit = p.unit(k["event_unit"], what+".event_unit")
-	for j, sn := range p.list(k["status"], what+".status") {
-		at := fmt.Sprintf("status[%d]", j)
-		c := p.keys(sn, what+"."+at, "field", "match", "range", "error_type", "message")
-		var spec mapping.StatusSpec
-		spec.Field = p.str(c["field"], what+"."+at+".field")
-		spec.Match = p.str(c["match"], what+"."+at+".match")
-		if rn := c["range"]; rn != nil {
-			bounds := p.list(rn, what+"."+at+".range")
-			if len(bounds) != 2 {
-				p.at(rn, "%s.%s.range: expected [min, max], two whole numbers", what, at)
-			} else {
-				spec.Min = p.integer(bounds[0], what+"."+at+".range", -1<<62)
-				spec.Max = p.integer(bounds[1], what+"."+at+".range", -1<<62)
-				if spec.Max < spec.Min || spec.Max <= 0 {
-					p.at(rn, "%s.%s.range: expected min <= max and max > 0, got [%d, %d]", what, at, spec.Min, spec.Max)
-				}
-			}
-		}
-		if (c["match"] == nil) == (c["range"] == nil) && sn.Kind == yaml.MappingNode {
-			p.at(sn, "%s.%s: expected exactly one of match: (a regular expression) or range: [min, max]", what, at)
-		}
-		spec.ErrorType = p.str(c["error_type"], what+"."+at+".error_type")
-		spec.Message = p.str(c["message"], what+"."+at+".message")
-		if c["field"] == nil && sn.Kind == yaml.MappingNode {
-			p.at(sn, "%s.%s has no field: (expected the field the condition tests)", what, at)
-		}
-		d.place(at, sn, c)
-		s.Status = append(s.Status, spec)
-	}
-	for j, cn := range p.list(k["captures"], what+".captures") {
-		at := fmt.Sprintf("captures[%d]", j)
-		c := p.keys(cn, what+"."+at, "field", "names", "prefix")
-		spec := mapping.CaptureSpec{
-			Field:  p.str(c["field"], what+"."+at+".field"),
-			Names:  p.strList(c["names"], what+"."+at+".names"),
-			Prefix: "http.request.header.",
-		}
-		if pn := c["prefix"]; pn != nil {
-			spec.Prefix = p.str(pn, what+"."+at+".prefix")
-		}
-		if c["field"] == nil && cn.Kind == yaml.MappingNode {
-			p.at(cn, "%s.%s has no field: (expected the field holding the {a|b} block)", what, at)
-		}
-		d.place(at, cn, c)
-		s.Captures = append(s.Captures, spec)
-	}
-	if v := k["trace_context"]; v != nil {
-		t := p.keys(v, what+".trace_context", "fields", "tracestate", "keep_unsampled", "forwarded")
-		if fn := t["fields"]; fn != nil {
-			s.TraceContext.Fields = p.strList(fn, what+".trace_context.fields")
-			for j, item := range p.list(fn, "") {
-				d.where[fmt.Sprintf("trace_context.fields[%d]", j)] = item
-			}
-			if s.TraceContext.Fields == nil {
-				s.TraceContext.Fields = []string{} // an empty list: search nothing
-			}
-		}
-		if tn := t["tracestate"]; tn != nil {
-			s.TraceContext.TraceState = p.str(tn, what+".trace_context.tracestate")
-			d.where["trace_context.tracestate"] = tn
-		}
-		if kn := t["keep_unsampled"]; kn != nil {
-			s.TraceContext.KeepUnsampled = p.boolean(kn, what+".trace_context.keep_unsampled")
-		}
-		if fn := t["forwarded"]; fn != nil {
-			s.TraceContext.Forwarded = p.str(fn, what+".trace_context.forwarded")
-			d.where["trace_context.forwarded"] = fn
-		}
-	}
-	if v := k["absent"]; v != nil {
-		s.Absent = p.strList(v, what+".absent")
-		if s.Absent == nil {
-			s.Absent = []string{}
-		}
-		for j, item := range p.list(v, "") {
-			d.where[fmt.Sprintf("absent[%d]", j)] = item
-		}
+		d.mapSpec.Service = env
 	}
 	return d
 }
 
-// place records the nodes of a list item and its keys under path.
-func (d *draft) place(path string, item *yaml.Node, keys map[string]*yaml.Node) {
-	d.where[path] = item
-	for k, v := range keys {
-		d.where[path+"."+k] = v
+// The draft's readers: each reads one value at a spec path, records its node
+// there, and reports a wrong YAML type as "rule "x".path: ...".
+
+func (d *draft) str(n *yaml.Node, path string) string {
+	d.where[path] = n
+	return d.p.str(n, d.what+"."+path)
+}
+
+func (d *draft) boolean(n *yaml.Node, path string) bool {
+	d.where[path] = n
+	return d.p.boolean(n, d.what+"."+path)
+}
+
+func (d *draft) unit(n *yaml.Node, path string) time.Duration {
+	d.where[path] = n
+	return d.p.unit(n, d.what+"."+path)
+}
+
+// list reads a list and records the node of each item as path[i].
+func (d *draft) list(n *yaml.Node, path string) []*yaml.Node {
+	d.where[path] = n
+	items := d.p.list(n, d.what+"."+path)
+	for i, item := range items {
+		d.where[fmt.Sprintf("%s[%d]", path, i)] = item
+	}
+	return items
+}
+
+// strList reads a list of text. nonNil makes an empty list a non-nil empty
+// slice, for the keys where "none" differs from "not given".
+func (d *draft) strList(n *yaml.Node, path string, nonNil bool) []string {
+	var out []string
+	for i, item := range d.list(n, path) {
+		out = append(out, d.str(item, fmt.Sprintf("%s[%d]", path, i)))
+	}
+	if out == nil && nonNil {
+		out = []string{}
+	}
+	return out
+}
+
+// keys checks the sub-keys of the mapping at path and records the node of
+// each as path.key.
+func (d *draft) keys(n *yaml.Node, path string, allowed ...string) map[string]*yaml.Node {
+	d.where[path] = n
+	k := d.p.keys(n, d.what+"."+path, allowed...)
+	for key, v := range k {
+		d.where[path+"."+key] = v
+	}
+	return k
+}
+
+func decodePatterns(d *draft, n *yaml.Node) {
+	d.parse.Patterns, d.patterns = d.p.strMap(n, d.what+".patterns")
+}
+
+// timeKeys are the keys of a point in time (start:, end: with field:).
+var timeKeys = []string{"field", "layout", "epoch", "timezone"}
+
+func decodeStart(d *draft, n *yaml.Node) {
+	d.mapSpec.Start = d.timeSpec(d.keys(n, "start", timeKeys...), "start")
+}
+
+func decodeEnd(d *draft, n *yaml.Node) {
+	k := d.keys(n, "end", append([]string{"duration", "unit", "lower_bound_attribute"}, timeKeys...)...)
+	e := &d.mapSpec.End
+	if v := k["duration"]; v != nil {
+		e.Duration = d.str(v, "end.duration")
+	}
+	if v := k["unit"]; v != nil {
+		e.Unit = d.unit(v, "end.unit")
+	}
+	if v := k["lower_bound_attribute"]; v != nil {
+		e.LowerBoundAttribute = d.str(v, "end.lower_bound_attribute")
+	}
+	if k["field"] != nil || k["layout"] != nil || k["epoch"] != nil {
+		t := d.timeSpec(k, "end")
+		e.Time = &t
 	}
 }
 
-// timeSpec reads a time from start: or end: (with field:), whose keys k the
-// caller has already checked.
-func (d *draft) timeSpec(p *problems, n *yaml.Node, k map[string]*yaml.Node, what, key string, opts Options) mapping.TimeSpec {
+// timeSpec reads the time keys k of start: or end:.
+func (d *draft) timeSpec(k map[string]*yaml.Node, path string) mapping.TimeSpec {
 	var t mapping.TimeSpec
-	t.Field = p.str(k["field"], what+"."+key+".field")
-	if k["field"] == nil {
-		p.at(n, "%s.%s has no field: (expected the field holding the time)", what, key)
+	if v := k["field"]; v != nil {
+		t.Field = d.str(v, path+".field")
 	}
-	d.where[key+".field"] = k["field"]
-	if ln := k["layout"]; ln != nil {
-		t.Layout = p.str(ln, what+"."+key+".layout")
-		d.where[key+".layout"] = ln
+	if v := k["layout"]; v != nil {
+		t.Layout = d.str(v, path+".layout")
 	}
-	if en := k["epoch"]; en != nil {
-		t.Epoch = p.str(en, what+"."+key+".epoch")
-		d.where[key+".epoch"] = en
+	if v := k["epoch"]; v != nil {
+		t.Epoch = d.str(v, path+".epoch")
 	}
-	if (k["layout"] == nil) == (k["epoch"] == nil) && n.Kind == yaml.MappingNode {
-		p.at(n, "%s.%s: expected exactly one of layout: (a Go time layout) or epoch: (s, ms, us or ns)", what, key)
-	}
-	t.Location = opts.Local
-	if zn := k["timezone"]; zn != nil {
-		t.Location = loadZone(p, zn, what+"."+key+".timezone", opts.Local)
+	t.Location = d.opts.Local
+	if v := k["timezone"]; v != nil {
+		t.Location = loadZone(d.p, v, d.what+"."+path+".timezone", d.opts.Local)
 	}
 	return t
+}
+
+func decodeAttributes(d *draft, n *yaml.Node) {
+	for j, an := range d.list(n, "attributes") {
+		at := fmt.Sprintf("attributes[%d]", j)
+		a := d.keys(an, at, "name", "field", "type", "value", "absent")
+		var spec mapping.AttributeSpec
+		if v := a["name"]; v != nil {
+			spec.Name = d.str(v, at+".name")
+		}
+		if v := a["field"]; v != nil {
+			spec.Field = d.str(v, at+".field")
+		}
+		if v := a["type"]; v != nil {
+			spec.Type = d.str(v, at+".type")
+		}
+		if v := a["value"]; v != nil {
+			spec.Value = d.str(v, at+".value")
+		}
+		if v := a["absent"]; v != nil {
+			spec.Absent = d.strList(v, at+".absent", false)
+		}
+		d.mapSpec.Attributes = append(d.mapSpec.Attributes, spec)
+	}
+}
+
+func decodeEvents(d *draft, n *yaml.Node) {
+	for j, en := range d.list(n, "events") {
+		at := fmt.Sprintf("events[%d]", j)
+		e := d.keys(en, at, "name", "duration")
+		var spec mapping.EventSpec
+		if v := e["name"]; v != nil {
+			spec.Name = d.str(v, at+".name")
+		}
+		if v := e["duration"]; v != nil {
+			spec.Duration = d.str(v, at+".duration")
+		}
+		d.mapSpec.Events = append(d.mapSpec.Events, spec)
+	}
+}
+
+func decodeStatus(d *draft, n *yaml.Node) {
+	for j, sn := range d.list(n, "status") {
+		at := fmt.Sprintf("status[%d]", j)
+		c := d.keys(sn, at, "field", "match", "range", "error_type", "message")
+		var spec mapping.StatusSpec
+		if v := c["field"]; v != nil {
+			spec.Field = d.str(v, at+".field")
+		}
+		if v := c["match"]; v != nil {
+			spec.Match = d.str(v, at+".match")
+		}
+		if rn := c["range"]; rn != nil {
+			bounds := d.list(rn, at+".range")
+			if len(bounds) != 2 {
+				d.p.at(rn, "%s.%s.range: expected [min, max], two whole numbers", d.what, at)
+			} else {
+				spec.Min = d.p.integer(bounds[0], d.what+"."+at+".range", -1<<62)
+				spec.Max = d.p.integer(bounds[1], d.what+"."+at+".range", -1<<62)
+				spec.HasRange = true
+			}
+		}
+		if v := c["error_type"]; v != nil {
+			spec.ErrorType = d.str(v, at+".error_type")
+		}
+		if v := c["message"]; v != nil {
+			spec.Message = d.str(v, at+".message")
+		}
+		d.mapSpec.Status = append(d.mapSpec.Status, spec)
+	}
+}
+
+func decodeCaptures(d *draft, n *yaml.Node) {
+	for j, cn := range d.list(n, "captures") {
+		at := fmt.Sprintf("captures[%d]", j)
+		c := d.keys(cn, at, "field", "names", "prefix")
+		var spec mapping.CaptureSpec
+		if v := c["field"]; v != nil {
+			spec.Field = d.str(v, at+".field")
+		}
+		if v := c["names"]; v != nil {
+			spec.Names = d.strList(v, at+".names", false)
+		}
+		if v := c["prefix"]; v != nil {
+			spec.Prefix = d.str(v, at+".prefix")
+		}
+		d.mapSpec.Captures = append(d.mapSpec.Captures, spec)
+	}
+}
+
+func decodeTraceContext(d *draft, n *yaml.Node) {
+	t := d.keys(n, "trace_context", "fields", "tracestate", "keep_unsampled", "forwarded")
+	tc := &d.mapSpec.TraceContext
+	if v := t["fields"]; v != nil {
+		// An empty list searches nothing; no list searches every field.
+		tc.Fields = d.strList(v, "trace_context.fields", true)
+	}
+	if v := t["tracestate"]; v != nil {
+		tc.TraceState = d.str(v, "trace_context.tracestate")
+	}
+	if v := t["keep_unsampled"]; v != nil {
+		tc.KeepUnsampled = d.boolean(v, "trace_context.keep_unsampled")
+	}
+	if v := t["forwarded"]; v != nil {
+		tc.Forwarded = d.str(v, "trace_context.forwarded")
+	}
 }
 
 // loadZone reads a time zone name: "Local", "UTC" or an IANA name.
@@ -267,37 +323,24 @@ func loadZone(p *problems, n *yaml.Node, what string, local *time.Location) *tim
 	return loc
 }
 
-// compile builds the rule's parser and mapper, placing their errors.
-func (d *draft) compile(p *problems, opts Options) *Rule {
+// compile builds the rule's parser and mapper, placing every problem they
+// report. It returns nil when there was any.
+func (d *draft) compile(p *problems) *Rule {
 	before := len(p.found)
+	if d.where["grok"] == nil {
+		p.at(d.node, "%s has no grok: (expected the pattern its lines match)", d.what)
+		return nil
+	}
 	parser, err := parsers.New(d.parse)
 	if err != nil {
-		var pe *parsers.Error
-		n := d.where["grok"]
-		if errors.As(err, &pe) && pe.Pattern != "" && d.patterns[pe.Pattern] != nil {
-			n = d.patterns[pe.Pattern]
-			p.at(n, "rule %q: pattern %s does not compile: %v", d.name, pe.Pattern, pe.Err)
-		} else if errors.As(err, &pe) {
-			p.at(n, "rule %q: grok expression does not compile: %v", d.name, pe.Err)
-		} else {
-			p.at(n, "rule %q: grok expression does not compile: %v", d.name, err)
-		}
+		d.placeParserError(p, err)
 		return nil
 	}
 	r := &Rule{Name: d.name, Service: d.mapSpec.Service, Parser: parser}
 	if d.emit {
 		m, err := mapping.New(d.mapSpec, parser.FieldNames())
 		if err != nil {
-			var se *mapping.SpecError
-			if errors.As(err, &se) {
-				n := d.where[se.Path]
-				if n == nil {
-					n = d.node
-				}
-				p.at(n, "rule %q: %s: %v", d.name, yamlPath(se.Path), se.Err)
-			} else {
-				p.at(d.node, "rule %q: %v", d.name, err)
-			}
+			d.placeSpecErrors(p, err)
 			return nil
 		}
 		r.Mapper = m
@@ -308,10 +351,64 @@ func (d *draft) compile(p *problems, opts Options) *Rule {
 	return r
 }
 
+// placeParserError reports a parsers.New error at the pattern at fault, or
+// at the grok expression.
+func (d *draft) placeParserError(p *problems, err error) {
+	var pe *parsers.Error
+	n := d.where["grok"]
+	if n == nil {
+		n = d.node
+	}
+	switch {
+	case errors.As(err, &pe) && pe.Pattern != "" && d.patterns[pe.Pattern] != nil:
+		p.at(d.patterns[pe.Pattern], "%s: pattern %s does not compile: %v", d.what, pe.Pattern, pe.Err)
+	case errors.As(err, &pe):
+		p.at(n, "%s: grok expression does not compile: %v", d.what, pe.Err)
+	default:
+		p.at(n, "%s: grok expression does not compile: %v", d.what, err)
+	}
+}
+
+// placeSpecErrors reports every mistake mapping.New found, each at the node
+// its path was read from (or the nearest enclosing one that was given).
+func (d *draft) placeSpecErrors(p *problems, err error) {
+	var list mapping.SpecErrors
+	var one *mapping.SpecError
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = mapping.SpecErrors{one}
+	default:
+		p.at(d.node, "%s: %v", d.what, err)
+		return
+	}
+	for _, se := range list {
+		p.at(d.nodeAt(se.Path), "%s: %s: %v", d.what, yamlPath(se.Path), se.Err)
+	}
+}
+
+// nodeAt returns the node recorded for path, else for its nearest parent
+// path ("attributes[2].name" -> "attributes[2]" -> "attributes"), else the
+// rule itself: a missing key is reported where it should have been.
+func (d *draft) nodeAt(path string) *yaml.Node {
+	path = yamlPath(path)
+	for path != "" {
+		if n := d.where[path]; n != nil {
+			return n
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return d.node
+}
+
 // yamlPath turns a mapping spec path into the rules.yaml key an operator sees.
 func yamlPath(path string) string {
-	if path == "name" {
-		return "span_name"
+	if path == "name" || strings.HasPrefix(path, "name.") {
+		return "span_name" + path[len("name"):]
 	}
 	return path
 }
