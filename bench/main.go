@@ -13,7 +13,9 @@
 //
 // Scenarios: "http" (backfill, the shipped rules.yaml), "user" (backfill, a
 // hand-written grok rule of typical complexity, bench/user-rule.yaml),
-// "files" (backfill of the same lines split into -files files), "daemon"
+// "files" (backfill of the same lines split into -files files), "json"
+// (backfill of Caddy-like JSON lines with a JSON rule, bench/json-rule.yaml),
+// "daemon"
 // (`logspan run` following a log written at -daemon-rate lines/s, one file
 // and -files files). Each reports whether it meets the targets of issue 4.
 package main
@@ -93,7 +95,7 @@ func benchMain(args []string, out io.Writer) int {
 	fs.IntVar(&o.runs, "runs", 3, "runs of each measurement; medians are printed")
 	fs.IntVar(&o.files, "files", 1000, "files for the many-files scenarios")
 	fs.StringVar(&o.logspan, "logspan", "", "logspan binary to measure (default: build ./cmd/logspan)")
-	fs.StringVar(&o.scenarios, "scenarios", "http,user,files,daemon", "comma-separated scenarios to run")
+	fs.StringVar(&o.scenarios, "scenarios", "http,user,files,json,daemon", "comma-separated scenarios to run")
 	fs.IntVar(&o.daemonRate, "daemon-rate", 20_000, "lines/s written while `logspan run` follows the log")
 	fs.DurationVar(&o.daemonFor, "daemon-for", 20*time.Second, "how long the daemon scenario writes")
 	fs.BoolVar(&o.gate, "gate", false, "exit 1 when the http scenario is slower than half the target ratio to cat, or any span is missing")
@@ -211,6 +213,7 @@ func (b *bench) run() (failed bool, err error) {
 		{"http", b.httpScenario},
 		{"user", b.userScenario},
 		{"files", b.filesScenario},
+		{"json", b.jsonScenario},
 		{"daemon", b.daemonScenario},
 	} {
 		if !slices.Contains(want, sc.name) {
