@@ -67,6 +67,8 @@ type Mapper struct {
 	// fields of B3's multi headers.
 	formats []ctxFormat
 	b3      b3Fields
+	// tcMinLen is the shortest value that can hold any of formats.
+	tcMinLen int
 }
 
 // attrType is an attribute's value type.

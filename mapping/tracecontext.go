@@ -163,6 +163,10 @@ func (m *Mapper) compileTraceContext(tc TraceContextSpec, fi fieldIndex) *SpecEr
 		}
 		m.formats = append(m.formats, f)
 	}
+	m.tcMinLen = minFormatLen[m.formats[0]]
+	for _, f := range m.formats {
+		m.tcMinLen = min(m.tcMinLen, minFormatLen[f])
+	}
 	m.b3 = b3Fields{traceID: -1, spanID: -1, sampled: -1, flags: -1}
 	b := tc.B3
 	if b == (B3FieldsSpec{}) {
@@ -235,6 +239,8 @@ func (m *Mapper) hasFormat(f ctxFormat) bool {
 // "Root=", for sqlcommenter "traceparent". A value of a line with no trace
 // context is thus mostly scanned by IndexByte-like loops.
 func (m *Mapper) findContexts(match *parsers.Match, cs *contextSet, out *Outcome) {
+	var buf [maxLongFields]fieldValue
+	long, listed := m.longFields(match, buf[:0])
 	for _, f := range m.formats {
 		if f == fmtB3 && m.b3.traceID >= 0 {
 			tc, found, invalid := m.b3Multi(match)
@@ -243,26 +249,65 @@ func (m *Mapper) findContexts(match *parsers.Match, cs *contextSet, out *Outcome
 				return
 			}
 		}
-		for _, fi := range m.tcFields {
-			v, ok := field(match, fi)
-			if !ok || len(v) < minFormatLen[f] {
-				continue
-			}
-			if m.fwdCapture >= 0 && fi == m.captures[m.fwdCapture].field {
-				// Search around the forwarded value, which is not a
-				// parent.
-				if lo, hi, ok := capturePosition(v, m.fwdCapturePos); ok {
-					if findIn(f, v[:lo], fi, cs, out) {
-						return
-					}
-					v = v[hi:]
+		if listed {
+			for _, fv := range long {
+				if m.findInField(f, fv.v, fv.field, cs, out) {
+					return
 				}
 			}
-			if findIn(f, v, fi, cs, out) {
+			continue
+		}
+		for _, fi := range m.tcFields {
+			if v, ok := field(match, fi); ok && m.findInField(f, v, fi, cs, out) {
 				return
 			}
 		}
 	}
+}
+
+// fieldValue is a field's value and number.
+type fieldValue struct {
+	v     []byte
+	field int
+}
+
+// maxLongFields bounds the fields findContexts lists up front.
+const maxLongFields = 16
+
+// longFields lists, into buf, the searched fields long enough to hold a
+// context of some format, so that the search for each format goes over a
+// few values rather than fetching every field again. listed is false when
+// there are more than fit buf; the search then fetches the fields itself.
+func (m *Mapper) longFields(match *parsers.Match, buf []fieldValue) (long []fieldValue, listed bool) {
+	for _, fi := range m.tcFields {
+		v, ok := field(match, fi)
+		if !ok || len(v) < m.tcMinLen {
+			continue
+		}
+		if len(buf) == cap(buf) {
+			return nil, false
+		}
+		buf = append(buf, fieldValue{v, fi})
+	}
+	return buf, true
+}
+
+// findInField looks for format f in v, the value of field fi, leaving out
+// the forwarded context's position when it is in that field.
+func (m *Mapper) findInField(f ctxFormat, v []byte, fi int, cs *contextSet, out *Outcome) bool {
+	if len(v) < minFormatLen[f] {
+		return false
+	}
+	if m.fwdCapture >= 0 && fi == m.captures[m.fwdCapture].field {
+		// Search around the forwarded value, which is not a parent.
+		if lo, hi, ok := capturePosition(v, m.fwdCapturePos); ok {
+			if findIn(f, v[:lo], fi, cs, out) {
+				return true
+			}
+			v = v[hi:]
+		}
+	}
+	return findIn(f, v, fi, cs, out)
 }
 
 // findIn looks for format f in v (part of field fi) and adds what it
