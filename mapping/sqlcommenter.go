@@ -25,7 +25,9 @@ const sqlMaxTraceParent = 128
 // (a statement cut at a log's length limit) is read, and failing that a
 // bare traceparent='...' pair (a log that drops comment delimiters).
 //
-// Keys and values are read as drivers write them (see sqlPairs). The
+// A comment is recognised by the text "traceparent", which URL encoding
+// leaves as it is. Keys and values are read as drivers write them (see
+// sqlPairs). The
 // traceparent is then checked with ParseTraceParent's strict grammar:
 // invalid reports a traceparent key whose value failed.
 func findSQLComment(b []byte) (tc TraceContext, ts []byte, found, invalid bool) {
