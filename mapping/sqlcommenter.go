@@ -54,7 +54,7 @@ func findSQLComment(b []byte) (tc TraceContext, ts []byte, found, invalid bool) 
 // sqlCommentRegion returns the text of the comment findSQLComment reads.
 func sqlCommentRegion(b []byte) ([]byte, bool) {
 	// A comment still open at the end.
-	if open := bytes.LastIndex(b, sqlCommentOpen); open >= 0 && bytes.Index(b[open+2:], sqlCommentClose) < 0 {
+	if open := bytes.LastIndex(b, sqlCommentOpen); open >= 0 && !bytes.Contains(b[open+2:], sqlCommentClose) {
 		if c := b[open+2:]; bytes.Contains(c, sqlTPKey) {
 			return c, true
 		}

@@ -332,12 +332,12 @@ func findIn(f ctxFormat, v []byte, fi int, cs *contextSet, out *Outcome) bool {
 		}
 		tc, found, invalid = findJaeger(v)
 	case fmtXRay:
-		if bytes.Index(v, xrayRootKey) < 0 {
+		if !bytes.Contains(v, xrayRootKey) {
 			return false
 		}
 		tc, found, invalid = findXRay(v)
 	case fmtSQLCommenter:
-		if bytes.Index(v, sqlTPKey) < 0 {
+		if !bytes.Contains(v, sqlTPKey) {
 			return false
 		}
 		tc, ts, found, invalid = findSQLComment(v)
