@@ -30,9 +30,9 @@ import (
 // gRPC client with its configuration. The encoding applies the same rules
 // an SDK span would (invalid attributes dropped and counted, duplicate keys
 // resolved to the last value at the first position, count and length
-// limits, oldest events evicted beyond the event limit, status message only
-// with Error, unspecified kind made internal); emit's tests check it byte for
-// byte against the SDK path.
+// limits, oldest events and links evicted beyond their limits, status
+// message only with Error, unspecified kind made internal); emit's tests
+// check it byte for byte against the SDK path.
 //
 // Each ResourceSpans handed to the gRPC client is an empty message whose
 // unknown fields hold the encoded resource, scope and spans: the protobuf
@@ -84,11 +84,19 @@ const (
 	fSpanDroppedAttrs  = 10
 	fSpanEvents        = 11
 	fSpanDroppedEvents = 12
+	fSpanLinks         = 13
+	fSpanDroppedLinks  = 14
 	fSpanStatus        = 15
 	fSpanFlags         = 16
 
 	fEventTime = 1
 	fEventName = 2
+
+	fLinkTraceID      = 1
+	fLinkSpanID       = 2
+	fLinkAttributes   = 4
+	fLinkDroppedAttrs = 5
+	fLinkFlags        = 6
 
 	fStatusMessage = 2
 	fStatusCode    = 3
@@ -193,6 +201,7 @@ func (e *Encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
 		b = appendTag(b, fSpanDroppedEvents, protowire.VarintType)
 		b = appendVarint(b, uint64(droppedEvents))
 	}
+	b = e.appendLinks(b, s.Links)
 	// The SDK always sends a status; its message only with Error.
 	var m int
 	b, m = pbBegin(b, fSpanStatus)
@@ -212,6 +221,48 @@ func (e *Encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
 	b = appendTag(b, fSpanFlags, protowire.Fixed32Type)
 	b = protowire.AppendFixed32(b, flags)
 	return pbEnd(b, mark), nil
+}
+
+// appendLinks appends a span's links and their dropped count as the SDK
+// would: the newest kept beyond the link count limit, each link's format
+// attribute (its only one) dropped and counted when the per-link
+// attribute limit is 0, and flags saying the linked context is remote, as
+// every context read from a line is. A link's tracestate is never set
+// (mapping keeps none), and its attribute values are not cut: the SDK
+// applies the value length limit to span attributes only.
+func (e *Encoder) appendLinks(b []byte, links []mapping.Link) []byte {
+	dropped := 0
+	if limit := e.limits.LinkCountLimit; limit >= 0 && len(links) > limit {
+		dropped = len(links) - limit
+		links = links[dropped:]
+	}
+	for i := range links {
+		l := &links[i]
+		var m int
+		b, m = pbBegin(b, fSpanLinks)
+		b = appendTag(b, fLinkTraceID, protowire.BytesType)
+		b = pbAppendBytes(b, l.TraceID[:])
+		b = appendTag(b, fLinkSpanID, protowire.BytesType)
+		b = pbAppendBytes(b, l.SpanID[:])
+		if l.Format != "" {
+			if e.limits.AttributePerLinkCountLimit == 0 {
+				b = appendTag(b, fLinkDroppedAttrs, protowire.VarintType)
+				b = appendVarint(b, 1)
+			} else {
+				kv := mapping.LinkFormatKey.String(validUTF8(l.Format))
+				b = pbKeyValue(b, fLinkAttributes, &kv, -1)
+			}
+		}
+		flags := uint32(l.Flags) | uint32(tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK|tracepb.SpanFlags_SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK)
+		b = appendTag(b, fLinkFlags, protowire.Fixed32Type)
+		b = protowire.AppendFixed32(b, flags)
+		b = pbEnd(b, m)
+	}
+	if dropped > 0 {
+		b = appendTag(b, fSpanDroppedLinks, protowire.VarintType)
+		b = appendVarint(b, uint64(dropped))
+	}
+	return b
 }
 
 // appendAttributes appends a span's attributes with the SDK's rules and

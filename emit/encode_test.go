@@ -132,6 +132,7 @@ func encoderCases() map[string][]mapping.Span {
 		e.Events = append(e.Events, mapping.Event{Name: "ev" + strings.Repeat("!", i), Time: baseTime.Add(time.Duration(i))})
 	}
 	cases["events"] = []mapping.Span{e}
+	cases["links"] = linkedRecords()
 	return cases
 }
 
@@ -144,6 +145,8 @@ func TestEncoderMatchesSDK(t *testing.T) {
 		nil,
 		{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "3", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "2", "OTEL_SPAN_EVENT_COUNT_LIMIT": "2"},
 		{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "0", "OTEL_SPAN_EVENT_COUNT_LIMIT": "0", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "0"},
+		{"OTEL_SPAN_LINK_COUNT_LIMIT": "2", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT": "0"},
+		{"OTEL_SPAN_LINK_COUNT_LIMIT": "0"},
 	} {
 		for name, spans := range encoderCases() {
 			t.Run(name+envName(env), func(t *testing.T) {
@@ -163,6 +166,28 @@ func TestEncoderMatchesSDK(t *testing.T) {
 			})
 		}
 	}
+}
+
+// linkedRecords are records with links as mapping makes them: a root with
+// one, a child with several (sampled or not, one without a format), and
+// one with none beside them.
+func linkedRecords() []mapping.Span {
+	link := func(i int, format string, flags trace.TraceFlags) mapping.Link {
+		l := mapping.Link{Flags: flags, Format: format}
+		l.TraceID[0], l.TraceID[15] = 0x77, byte(i)
+		l.SpanID[0], l.SpanID[7] = 0x88, byte(i)
+		return l
+	}
+	root := record(1)
+	root.Links = []mapping.Link{link(1, mapping.FormatXRay, trace.FlagsSampled)}
+	child := record(2)
+	child.Links = []mapping.Link{
+		link(2, mapping.FormatB3, 0),
+		link(3, mapping.FormatJaeger, trace.FlagsSampled|trace.FlagsRandom),
+		link(4, "", trace.FlagsSampled),
+		link(5, mapping.FormatSQLCommenter, trace.FlagsSampled),
+	}
+	return []mapping.Span{root, child, record(3)}
 }
 
 func envName(env map[string]string) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -94,7 +95,17 @@ func (b *spanBuilder) build(s *mapping.Span) (sdktrace.ReadOnlySpan, error) {
 	ctx := context.WithValue(context.Background(), recordKey{}, s)
 	ctx = trace.ContextWithSpanContext(ctx, trace.NewSpanContext(cfg))
 
-	_, sp := tr.Start(ctx, s.Name, trace.WithSpanKind(s.Kind), trace.WithTimestamp(s.Start))
+	opts := []trace.SpanStartOption{trace.WithSpanKind(s.Kind), trace.WithTimestamp(s.Start)}
+	for _, l := range s.Links {
+		link := trace.Link{SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+			TraceID: l.TraceID, SpanID: l.SpanID, TraceFlags: l.Flags, Remote: true,
+		})}
+		if l.Format != "" {
+			link.Attributes = []attribute.KeyValue{mapping.LinkFormatKey.String(l.Format)}
+		}
+		opts = append(opts, trace.WithLinks(link))
+	}
+	_, sp := tr.Start(ctx, s.Name, opts...)
 	sp.SetAttributes(s.Attributes...)
 	for i := range s.Events {
 		sp.AddEvent(s.Events[i].Name, trace.WithTimestamp(s.Events[i].Time))

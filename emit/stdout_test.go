@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
@@ -184,5 +185,29 @@ func TestOTLPJSONEncodesEveryValueKind(t *testing.T) {
 	}
 	if !proto.Equal(req, got) {
 		t.Errorf("round trip differs:\n%v\n%v", req, got)
+	}
+}
+
+// TestStdoutWritesLinks checks that a record's links reach the OTLP/JSON
+// line, ids in hex, with their format attribute and remote flags, as a
+// collector's otlpjsonfile receiver would read them.
+func TestStdoutWritesLinks(t *testing.T) {
+	noOTLPEnv(t)
+	var out bytes.Buffer
+	e, err := New(context.Background(), Config{Stdout: &out, HostName: "h", Version: "9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := record(1)
+	s.Links = []mapping.Link{{Flags: trace.FlagsSampled, Format: mapping.FormatXRay}}
+	s.Links[0].TraceID[0], s.Links[0].TraceID[15] = 0x5f, 0x01
+	s.Links[0].SpanID[0], s.Links[0].SpanID[7] = 0x53, 0x02
+	if r := e.Send(context.Background(), e.Encoder().Batch([]mapping.Span{s})); !r.OK() {
+		t.Fatalf("result %+v", r)
+	}
+	want := `"links":[{"traceId":"5f000000000000000000000000000001","spanId":"5300000000000002",` +
+		`"attributes":[{"key":"logspan.trace_context.format","value":{"stringValue":"xray"}}],"flags":769}]`
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("no %s in\n%s", want, out.String())
 	}
 }

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -30,14 +31,15 @@ func TestMapForwarded(t *testing.T) {
 		traceID, spanID string // "" spanID: the line's own id
 		parent          string // "" for a root
 		flags           trace.TraceFlags
+		link            string // the trace id of the caller's context, when it is a link
 	}{
-		{"incoming and forwarded: the proxy span between them", block(validTP, fwdTP), Outcome{Emit: true}, validTID, fwdSID, validSID, 0x01},
-		{"no incoming: root of the proxy's new trace", block("", newTP), Outcome{Emit: true}, newTID, fwdSID, "", 0x01},
-		{"plain frontend, nothing forwarded: child of the caller", block(validTP, ""), Outcome{Emit: true}, validTID, "", validSID, 0x01},
-		{"forwarded marked absent", block(validTP, "-"), Outcome{Emit: true}, validTID, "", validSID, 0x01},
-		{"invalid forwarded: counted, plain behaviour", block(validTP, "00-xyz"), Outcome{Emit: true, InvalidTraceContext: true}, validTID, "", validSID, 0x01},
-		{"forwarded in another trace: no parent", block("00-"+otherTID+"-"+validSID+"-01", newTP), Outcome{Emit: true, InvalidTraceContext: true}, newTID, fwdSID, "", 0x01},
-		{"forwarded unsampled: no span", block(validTP, "00-"+validTID+"-"+fwdSID+"-00"), Outcome{Unsampled: true}, validTID, fwdSID, validSID, 0x00},
+		{"incoming and forwarded: the proxy span between them", block(validTP, fwdTP), Outcome{Emit: true}, validTID, fwdSID, validSID, 0x01, ""},
+		{"no incoming: root of the proxy's new trace", block("", newTP), Outcome{Emit: true}, newTID, fwdSID, "", 0x01, ""},
+		{"plain frontend, nothing forwarded: child of the caller", block(validTP, ""), Outcome{Emit: true}, validTID, "", validSID, 0x01, ""},
+		{"forwarded marked absent", block(validTP, "-"), Outcome{Emit: true}, validTID, "", validSID, 0x01, ""},
+		{"invalid forwarded: counted, plain behaviour", block(validTP, "00-xyz"), Outcome{Emit: true, InvalidTraceContext: true}, validTID, "", validSID, 0x01, ""},
+		{"forwarded in another trace: no parent, a link", block("00-"+otherTID+"-"+validSID+"-01", newTP), Outcome{Emit: true, InvalidTraceContext: true}, newTID, fwdSID, "", 0x01, otherTID},
+		{"forwarded unsampled: no span", block(validTP, "00-"+validTID+"-"+fwdSID+"-00"), Outcome{Unsampled: true}, validTID, fwdSID, validSID, 0x00, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,6 +49,22 @@ func TestMapForwarded(t *testing.T) {
 			m := newMapper(t, spec)
 			var s Span
 			out := mustMap(t, m, tt.line, &s)
+			headers := ContextInfo{Format: FormatW3C, Field: haproxyField(t, "captured_request_headers")}
+			if tt.parent != "" {
+				tt.out.Context = headers
+			}
+			if tt.spanID != "" {
+				tt.out.Forwarded = headers
+			}
+			if tt.link != "" {
+				tt.out.Links[0] = headers
+				want := []Link{{TraceID: mustTraceID(t, tt.link), SpanID: mustSpanID(t, validSID), Flags: trace.FlagsSampled, Format: FormatW3C}}
+				if !reflect.DeepEqual(s.Links, want) {
+					t.Errorf("links %+v, want %+v", s.Links, want)
+				}
+			} else if len(s.Links) > 0 {
+				t.Errorf("links %+v, want none", s.Links)
+			}
 			if out != tt.out {
 				t.Errorf("outcome %+v, want %+v", out, tt.out)
 			}

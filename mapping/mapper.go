@@ -62,6 +62,13 @@ type Mapper struct {
 	fwdField      int
 	fwdCapture    int
 	fwdCapturePos int
+
+	// formats are the trace-context formats searched, in order; b3 the
+	// fields of B3's multi headers.
+	formats []ctxFormat
+	b3      b3Fields
+	// tcMinLen is the shortest value that can hold any of formats.
+	tcMinLen int
 }
 
 // attrType is an attribute's value type.
@@ -130,10 +137,22 @@ type Outcome struct {
 	Emit bool
 	// Unsampled: the parent's sampled flag was off.
 	Unsampled bool
-	// InvalidTraceContext: a traceparent-shaped value was found but was
-	// invalid, so it counted as absent (the span became a root, unless a
-	// valid one was found elsewhere).
+	// InvalidTraceContext: a value shaped like a trace context of one of
+	// the rule's formats was found but was invalid, so it counted as
+	// absent (the span became a root, unless a valid one was found
+	// elsewhere); or the caller's context was in another trace than the
+	// forwarded one.
 	InvalidTraceContext bool
+	// Context says which trace context gave the span its trace and
+	// parent, and in which field it was found; zero when none did.
+	Context ContextInfo
+	// Forwarded says in which format and field the forwarded context
+	// (TraceContextSpec.Forwarded) that gave the span its own ids was
+	// found; zero when none did.
+	Forwarded ContextInfo
+	// Links[i] says where Span.Links[i] was found; entries past the
+	// span's links are zero.
+	Links [MaxLinks]ContextInfo
 	// BadValues counts values that did not convert to their declared type
 	// (attributes, durations, an end time) and were left out.
 	BadValues int
@@ -274,6 +293,9 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 			return nil, serr
 		}
 	}
+	if serr := m.compileTraceContext(tc, fi); serr != nil {
+		return nil, serr
+	}
 	return m, nil
 }
 
@@ -413,44 +435,14 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 		Kind:       m.kind,
 		Attributes: s.Attributes[:0],
 		Events:     s.Events[:0],
+		Links:      s.Links[:0],
 	}
 
 	// Trace context first: an unsampled line stops here, cheaply.
 	tid, sid := IDs(m.rule, match.Line)
 	s.TraceID, s.SpanID, s.Flags = tid, sid, trace.FlagsSampled
-	parent, found := m.traceContext(match, &out)
-	if fwd, ok := m.forwarded(match, &out); ok {
-		// The span is the one the program announced downstream.
-		if found && parent.TraceID != fwd.TraceID {
-			// The caller's context is not in this trace: not our parent.
-			found = false
-			out.InvalidTraceContext = true
-		}
-		s.TraceID, s.SpanID = fwd.TraceID, fwd.SpanID
-		s.Flags = fwd.Flags & (trace.FlagsSampled | trace.FlagsRandom)
-		if found {
-			s.Parent = parent.SpanID
-			s.TraceState = m.traceState(match, oldTraceState)
-		}
-		if !fwd.Flags.IsSampled() {
-			out.Unsampled = true
-			if !m.keepUnsampled {
-				out.Emit = false
-				return out, nil
-			}
-		}
-	} else if found {
-		s.TraceID = parent.TraceID
-		s.Parent = parent.SpanID
-		s.Flags = parent.Flags & (trace.FlagsSampled | trace.FlagsRandom)
-		if !parent.Flags.IsSampled() {
-			out.Unsampled = true
-			if !m.keepUnsampled {
-				out.Emit = false
-				return out, nil
-			}
-		}
-		s.TraceState = m.traceState(match, oldTraceState)
+	if !m.applyTraceContext(match, s, &out, oldTraceState) {
+		return out, nil
 	}
 
 	// Start and end.
@@ -566,30 +558,6 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 	return out, nil
 }
 
-// traceContext searches the configured fields for the caller's
-// traceparent; the first valid one wins.
-func (m *Mapper) traceContext(match *parsers.Match, out *Outcome) (TraceParent, bool) {
-	for _, f := range m.tcFields {
-		v, ok := field(match, f)
-		if !ok || len(v) < traceParentLen {
-			continue
-		}
-		if m.fwdCapture >= 0 && f == m.captures[m.fwdCapture].field {
-			// Search around the forwarded value, which is not a parent.
-			if lo, hi, ok := capturePosition(v, m.fwdCapturePos); ok {
-				if tp, found := findTraceParentIn(v[:lo], out); found {
-					return tp, true
-				}
-				v = v[hi:]
-			}
-		}
-		if tp, found := findTraceParentIn(v, out); found {
-			return tp, true
-		}
-	}
-	return TraceParent{}, false
-}
-
 // isRuleAbsent reports whether v is one of the rule's "no value" markers.
 func isRuleAbsent(absent []string, v []byte) bool {
 	for _, a := range absent {
@@ -598,55 +566,6 @@ func isRuleAbsent(absent []string, v []byte) bool {
 		}
 	}
 	return false
-}
-
-func findTraceParentIn(v []byte, out *Outcome) (TraceParent, bool) {
-	if len(v) < traceParentLen {
-		return TraceParent{}, false
-	}
-	tp, found, invalid := FindTraceParent(v)
-	if invalid {
-		out.InvalidTraceContext = true
-	}
-	return tp, found
-}
-
-// forwarded returns the traceparent the program forwarded, when the rule
-// says where it is logged and it is there and valid. An invalid one is
-// counted like an invalid incoming traceparent.
-func (m *Mapper) forwarded(match *parsers.Match, out *Outcome) (TraceParent, bool) {
-	var v []byte
-	switch {
-	case m.fwdField >= 0:
-		f, ok := m.value(match, m.fwdField)
-		if !ok {
-			return TraceParent{}, false
-		}
-		v = f
-	case m.fwdCapture >= 0:
-		block, ok := m.value(match, m.captures[m.fwdCapture].field)
-		if !ok {
-			return TraceParent{}, false
-		}
-		raw, ok := nthCapture(block, m.fwdCapturePos)
-		if !ok {
-			return TraceParent{}, false
-		}
-		var buf [traceParentLen + 8]byte
-		v = unescapeCapture(buf[:0], raw)
-	default:
-		return TraceParent{}, false
-	}
-	v = trimOWS(v)
-	if len(v) == 0 || isRuleAbsent(m.absent, v) {
-		return TraceParent{}, false
-	}
-	tp, err := ParseTraceParent(v)
-	if err != nil {
-		out.InvalidTraceContext = true
-		return TraceParent{}, false
-	}
-	return tp, true
 }
 
 // traceState returns the line's tracestate, from its field or else from a

@@ -34,6 +34,18 @@ var haproxyRE = regexp.MustCompile(`^(?:\S+ +\d+ [\d:]+ \S+ )?\S+\[\d+\]: ` +
 // regexp's group number minus one, since group 0 is the whole match).
 var haproxyFields = haproxyRE.SubexpNames()[1:]
 
+// haproxyField is the number of a field of haproxyFields.
+func haproxyField(t testing.TB, name string) int {
+	t.Helper()
+	for i, f := range haproxyFields {
+		if f == name {
+			return i
+		}
+	}
+	t.Fatalf("no field %q", name)
+	return -1
+}
+
 // matchLine parses a line as the parser would.
 func matchLine(t testing.TB, line string) *parsers.Match {
 	t.Helper()
@@ -251,8 +263,12 @@ func TestMapHAProxy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out != (Outcome{Emit: true}) {
-				t.Errorf("outcome %+v", out)
+			wantOut := Outcome{Emit: true}
+			if tt.want.HasParent() {
+				wantOut.Context = ContextInfo{Format: FormatW3C, Field: haproxyField(t, "captured_request_headers")}
+			}
+			if out != wantOut {
+				t.Errorf("outcome %+v, want %+v", out, wantOut)
 			}
 			assertSpan(t, &s, &tt.want)
 			// The same line again, into a used Span: identical, ids included.
@@ -374,6 +390,13 @@ func TestMapTraceContext(t *testing.T) {
 			m := newMapper(t, spec)
 			var s Span
 			out := mustMap(t, m, tt.line, &s)
+			if tt.parent {
+				in := "captured_request_headers"
+				if strings.Contains(tt.name, "url query") {
+					in = "request_line" // the first field holding it
+				}
+				tt.out.Context = ContextInfo{Format: FormatW3C, Field: haproxyField(t, in)}
+			}
 			if out != tt.out {
 				t.Errorf("outcome %+v, want %+v", out, tt.out)
 			}

@@ -41,6 +41,11 @@ type Span struct {
 
 	Attributes []attribute.KeyValue
 	Events     []Event
+	// Links are the other traces the line's trace contexts name: a line
+	// with, say, a W3C traceparent and an X-Ray header of another trace
+	// is parented by the first and linked to the second. At most
+	// MaxLinks, one per trace, never the span's own trace.
+	Links []Link
 
 	Status        codes.Code
 	StatusMessage string
@@ -51,6 +56,24 @@ type Event struct {
 	Name string
 	Time time.Time
 }
+
+// Link is a link to a span of another trace, read from a trace context in
+// the line. It holds what OTLP needs: a span context and one attribute.
+// The link's tracestate is not kept: only a W3C context has one, and the
+// rule's tracestate field belongs to the span's parent.
+type Link struct {
+	TraceID trace.TraceID
+	SpanID  trace.SpanID
+	// Flags are the linked context's trace flags (sampled, random).
+	Flags trace.TraceFlags
+	// Format is the name of the format the context was found in
+	// (FormatW3C, ...), exported as the link attribute LinkFormatKey so
+	// that a reader sees which header the link came from; "" for none.
+	Format string
+}
+
+// LinkFormatKey is the link attribute that holds Link.Format.
+const LinkFormatKey = attribute.Key("logspan.trace_context.format")
 
 // HasParent reports whether the span continues a trace found in the line.
 func (s *Span) HasParent() bool { return s.Parent.IsValid() }

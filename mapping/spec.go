@@ -142,24 +142,52 @@ type CaptureSpec struct {
 
 // TraceContextSpec says where the caller's trace context is logged.
 type TraceContextSpec struct {
-	// Fields are searched in order for a W3C traceparent, inside their
-	// values (a traceparent within a captured-header block is found). Nil
-	// means every field of the line, in parser order.
+	// Fields are searched for a trace context in each of Formats, inside
+	// their values (a traceparent within a captured-header block, an
+	// X-Amzn-Trace-Id within an access-log field, a sqlcommenter comment
+	// within a SQL statement are found). Nil means every field of the
+	// line, in parser order. The search is format-major: the first format
+	// found anywhere wins, fields in order within a format; contexts of
+	// other traces become links.
 	Fields []string
+	// Formats narrows and orders the formats recognised: "w3c", "b3",
+	// "jaeger", "xray", "sqlcommenter" (case ignored). Empty means all of
+	// them, in that order.
+	Formats []string
+	// B3 names the fields holding B3's multi headers, for a program that
+	// logs X-B3-TraceId and X-B3-SpanId separately. Used when "b3" is in
+	// Formats, before b3 single headers are searched for in Fields.
+	B3 B3FieldsSpec
 	// TraceState is a field holding the W3C tracestate, if logged. A
 	// capture named "tracestate" is used too.
 	TraceState string
 	// KeepUnsampled makes a span even when the parent's sampled flag is
 	// off. By default such a line yields no span (Outcome.Unsampled).
 	KeepUnsampled bool
-	// Forwarded names where the traceparent the logging program sent on to
-	// its backend is logged: a field, or a name given to a position in
-	// Captures. When a proxy rewrites the traceparent it forwards so that
-	// its parent-id is an id of the proxy's own, that id is the proxy's
-	// span: the span takes the forwarded trace id and parent-id as its
-	// trace and span ids, the backend's span becomes its child, and the
-	// caller's traceparent (found in Fields, never in the forwarded value)
-	// stays its parent when it is in the same trace. When the forwarded
-	// value is absent or invalid, the span is made as without Forwarded.
+	// Forwarded names where the trace context the logging program sent on
+	// to its backend is logged (in any of Formats, as the whole value): a
+	// field, or a name given to a position in Captures. When a proxy
+	// rewrites the context it forwards so that its parent id is an id of
+	// the proxy's own, that id is the proxy's span: the span takes the
+	// forwarded trace id and parent id as its trace and span ids, the
+	// backend's span becomes its child, and the caller's context (found
+	// in Fields, never in the forwarded value) stays its parent when it
+	// is in the same trace, and becomes a link when it is not. When the
+	// forwarded value is absent, invalid or names no span, the span is
+	// made as without Forwarded.
 	Forwarded string
+}
+
+// B3FieldsSpec names the fields of B3's multi headers. TraceID and SpanID
+// are required when any is set; Sampled and Flags are optional.
+type B3FieldsSpec struct {
+	// TraceID is the field holding X-B3-TraceId (16 or 32 hex digits).
+	TraceID string
+	// SpanID is the field holding X-B3-SpanId (16 hex digits).
+	SpanID string
+	// Sampled is the field holding X-B3-Sampled (1 or 0; true or false
+	// read leniently); absent means sampled.
+	Sampled string
+	// Flags is the field holding X-B3-Flags; 1 (debug) means sampled.
+	Flags string
 }
