@@ -292,7 +292,7 @@ func decodeCaptures(d *draft, n *yaml.Node) {
 }
 
 func decodeTraceContext(d *draft, n *yaml.Node) {
-	t := d.keys(n, "trace_context", "fields", "tracestate", "keep_unsampled", "forwarded")
+	t := d.keys(n, "trace_context", "fields", "formats", "tracestate", "b3", "keep_unsampled", "forwarded")
 	tc := &d.mapSpec.TraceContext
 	if v := t["fields"]; v != nil {
 		// An empty list searches nothing; no list searches every field.
@@ -306,6 +306,17 @@ func decodeTraceContext(d *draft, n *yaml.Node) {
 	}
 	if v := t["forwarded"]; v != nil {
 		tc.Forwarded = d.str(v, "trace_context.forwarded")
+	}
+	if v := t["formats"]; v != nil {
+		tc.Formats = d.strList(v, "trace_context.formats", false)
+	}
+	if v := t["b3"]; v != nil {
+		b := d.keys(v, "trace_context.b3", "trace_id", "span_id", "sampled", "flags")
+		for key, dst := range map[string]*string{"trace_id": &tc.B3.TraceID, "span_id": &tc.B3.SpanID, "sampled": &tc.B3.Sampled, "flags": &tc.B3.Flags} {
+			if kv := b[key]; kv != nil {
+				*dst = d.str(kv, "trace_context.b3."+key)
+			}
+		}
 	}
 }
 

@@ -45,8 +45,11 @@ func DryRun(rules []*config.Rule, f *source.File, w io.Writer, asJSON bool, stat
 				s := render.FromSpan(res.Span)
 				out.Span = &s
 			}
+			if r.Mapper != nil && res.Err == nil {
+				out.Contexts = render.Contexts(r.Parser, &res.Outcome)
+			}
 			if res.Outcome.InvalidTraceContext {
-				out.Notes = append(out.Notes, "an invalid traceparent was ignored: the span is a root")
+				out.Notes = append(out.Notes, "an invalid trace context was ignored")
 			}
 		}
 		if asJSON {

@@ -50,6 +50,7 @@ type Span struct {
 	Duration   string      `json:"duration"`
 	Attributes []Attribute `json:"attributes"`
 	Events     []Event     `json:"events,omitempty"`
+	Links      []Link      `json:"links,omitempty"`
 	Status     string      `json:"status"`
 	Message    string      `json:"status_message,omitempty"`
 }
@@ -65,6 +66,46 @@ type Attribute struct {
 type Event struct {
 	Name string `json:"name"`
 	Time string `json:"time"`
+}
+
+// Link is a span link: another trace the line's trace context named.
+type Link struct {
+	TraceID string `json:"trace_id"`
+	SpanID  string `json:"span_id"`
+	Format  string `json:"format,omitempty"`
+}
+
+// Context says which trace context a line carried and where: the format
+// ("w3c", "b3", "jaeger", "xray", "sqlcommenter") and the field it was read
+// from, so a rule author sees why a span got its parent.
+type Context struct {
+	Role   string `json:"role"` // "parent", "forwarded" or "link"
+	Format string `json:"format"`
+	Field  string `json:"field"`
+}
+
+// Contexts lists the trace contexts Map used for a line, by role.
+func Contexts(p *parsers.Parser, out *mapping.Outcome) []Context {
+	names := p.FieldNames()
+	name := func(i int) string {
+		if i >= 0 && i < len(names) {
+			return names[i]
+		}
+		return ""
+	}
+	var cs []Context
+	if out.Context.Found() {
+		cs = append(cs, Context{Role: "parent", Format: out.Context.Format, Field: name(out.Context.Field)})
+	}
+	if out.Forwarded.Found() {
+		cs = append(cs, Context{Role: "forwarded", Format: out.Forwarded.Format, Field: name(out.Forwarded.Field)})
+	}
+	for _, l := range out.Links {
+		if l.Found() {
+			cs = append(cs, Context{Role: "link", Format: l.Format, Field: name(l.Field)})
+		}
+	}
+	return cs
 }
 
 // FromSpan converts a span record for display.
@@ -97,6 +138,9 @@ func FromSpan(s *mapping.Span) Span {
 	for _, e := range s.Events {
 		out.Events = append(out.Events, Event{Name: e.Name, Time: e.Time.Format(time.RFC3339Nano)})
 	}
+	for _, l := range s.Links {
+		out.Links = append(out.Links, Link{TraceID: l.TraceID.String(), SpanID: l.SpanID.String(), Format: l.Format})
+	}
 	return out
 }
 
@@ -120,7 +164,9 @@ type Line struct {
 	Text   string  `json:"text"`
 	Rule   string  `json:"rule,omitempty"`
 	Fields []Field `json:"fields,omitempty"`
-	Span   *Span   `json:"span,omitempty"`
+	// Contexts are the trace contexts found in the line and used.
+	Contexts []Context `json:"trace_contexts,omitempty"`
+	Span     *Span     `json:"span,omitempty"`
 	NoSpan string  `json:"no_span,omitempty"`
 	Error  string  `json:"error,omitempty"`
 	// Notes are remarks on a span that was made, e.g. an ignored traceparent.
@@ -160,6 +206,9 @@ func Text(w io.Writer, l *Line) error {
 		for _, n := range l.Notes {
 			fmt.Fprintf(&b, "  note: %s\n", n)
 		}
+		for _, c := range l.Contexts {
+			fmt.Fprintf(&b, "  trace context (%s): %s in field %s\n", c.Role, c.Format, c.Field)
+		}
 		if s := l.Span; s != nil {
 			fmt.Fprintf(&b, "  span %q kind=%s service=%s status=%s", s.Name, s.Kind, s.Service, s.Status)
 			if s.Message != "" {
@@ -180,6 +229,9 @@ func Text(w io.Writer, l *Line) error {
 			}
 			for _, e := range s.Events {
 				fmt.Fprintf(&b, "    event %-28s %s\n", e.Name, e.Time)
+			}
+			for _, l := range s.Links {
+				fmt.Fprintf(&b, "    link  trace_id=%s span_id=%s (%s)\n", l.TraceID, l.SpanID, l.Format)
 			}
 		}
 	}
