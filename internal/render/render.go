@@ -167,8 +167,8 @@ type Line struct {
 	// Contexts are the trace contexts found in the line and used.
 	Contexts []Context `json:"trace_contexts,omitempty"`
 	Span     *Span     `json:"span,omitempty"`
-	NoSpan string  `json:"no_span,omitempty"`
-	Error  string  `json:"error,omitempty"`
+	NoSpan   string    `json:"no_span,omitempty"`
+	Error    string    `json:"error,omitempty"`
 	// Notes are remarks on a span that was made, e.g. an ignored traceparent.
 	Notes   []string `json:"notes,omitempty"`
 	Matched bool     `json:"matched"`
