@@ -70,18 +70,23 @@ func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
 	}
 	if v := k["start"]; v != nil {
 		k := p.keys(v, what+".start", "field", "layout", "epoch", "timezone")
-		s.Start = d.timeSpec(p, v, k, what, "start", opts)
+		t := d.timeSpec(p, v, k, what, "start", opts)
+		s.Start = &t
 	} else if d.emit {
 		p.at(n, "%s has no start: (expected the field that holds the span's start time)", what)
 	}
 	if v := k["end"]; v != nil {
 		e := p.keys(v, what+".end", "duration", "unit", "lower_bound_attribute", "field", "layout", "epoch", "timezone")
 		if dn := e["duration"]; dn != nil {
-			s.End.Duration = p.str(dn, what+".end.duration")
-			d.where["end.duration"] = dn
-			s.End.Unit = p.unit(e["unit"], what+".end.unit")
-			d.where["end.unit"] = e["unit"]
-			s.End.LowerBoundAttribute = p.str(e["lower_bound_attribute"], what+".end.lower_bound_attribute")
+			// end: {duration:, unit:} is mapping's duration: with the span
+			// anchored at its start.
+			s.Duration = &mapping.DurationSpec{
+				Field:               p.str(dn, what+".end.duration"),
+				Unit:                unitName(p.unit(e["unit"], what+".end.unit")),
+				LowerBoundAttribute: p.str(e["lower_bound_attribute"], what+".end.lower_bound_attribute"),
+			}
+			d.where["duration.field"] = dn
+			d.where["duration.unit"] = e["unit"]
 			if e["field"] != nil {
 				p.at(e["field"], "%s.end: give either duration: or field:, not both", what)
 			}
@@ -90,7 +95,7 @@ func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
 				p.at(v, "%s.end: unit: and lower_bound_attribute: go with duration:, not with field:", what)
 			}
 			t := d.timeSpec(p, v, e, what, "end", opts)
-			s.End.Time = &t
+			s.End = &t
 		} else if v.Kind == yaml.MappingNode {
 			p.at(v, "%s.end: expected duration: (a field holding the span's length) or field: (a field holding its end time)", what)
 		}
@@ -218,6 +223,21 @@ func decodeRule(p *problems, n *yaml.Node, i int, opts Options) *draft {
 	return d
 }
 
+// unitName is the mapping.DurationSpec unit name of a unit p.unit read.
+func unitName(u time.Duration) string {
+	switch u {
+	case time.Nanosecond:
+		return "ns"
+	case time.Microsecond:
+		return "us"
+	case time.Millisecond:
+		return "ms"
+	case time.Second:
+		return "s"
+	}
+	return ""
+}
+
 // place records the nodes of a list item and its keys under path.
 func (d *draft) place(path string, item *yaml.Node, keys map[string]*yaml.Node) {
 	d.where[path] = item
@@ -310,8 +330,13 @@ func (d *draft) compile(p *problems, opts Options) *Rule {
 
 // yamlPath turns a mapping spec path into the rules.yaml key an operator sees.
 func yamlPath(path string) string {
-	if path == "name" {
+	switch path {
+	case "name":
 		return "span_name"
+	case "duration.field": // written end: {duration:} in rules.yaml
+		return "end.duration"
+	case "duration.unit":
+		return "end.unit"
 	}
 	return path
 }
