@@ -153,7 +153,9 @@ func TestEventsFromComputedStart(t *testing.T) {
 // TestProgramShapes maps a line of each program the way its times are
 // anchored (see black-box-logs.md) and checks the span to the nanosecond.
 func TestProgramShapes(t *testing.T) {
-	utc := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time { return time.Date(y, mo, d, h, mi, s, ns, time.UTC) }
+	utc := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	}
 	tests := []struct {
 		name       string
 		re         string
