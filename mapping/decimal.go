@@ -86,13 +86,38 @@ func scanDecimal(b []byte, goSyntax bool) (d decimal, rest []byte, ok bool) {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// digit returns the i-th digit of the number, counting the integer part
-// and then the fraction.
-func (d *decimal) digit(i int) int64 {
-	if i < len(d.intPart) {
-		return int64(d.intPart[i] - '0')
+// pow10 are the powers of ten an int64 holds.
+var pow10 = [...]int64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// parseNanos reads b, a whole decimal number in number syntax (see
+// scanDecimal), as a count of 10^exp nanoseconds, truncated to whole
+// nanoseconds; ok is false when b is not a number or the result does not
+// fit an int64. Plain integers, the common case (HAProxy's timers, epochs
+// in ms or ns), take a short path.
+func parseNanos(b []byte, exp int) (int64, bool) {
+	if len(b) > 0 && len(b) <= 18 {
+		var n int64
+		i := 0
+		for ; i < len(b); i++ {
+			c := b[i] - '0'
+			if c > 9 {
+				break
+			}
+			n = n*10 + int64(c)
+		}
+		if i == len(b) && exp >= 0 && exp < len(pow10) {
+			if n > math.MaxInt64/pow10[exp] {
+				return 0, false
+			}
+			return n * pow10[exp], true
+		}
 	}
-	return int64(d.fracPart[i-len(d.intPart)] - '0')
+	d, rest, ok := scanDecimal(b, false)
+	if !ok || len(rest) != 0 {
+		return 0, false
+	}
+	return d.nanos(exp, 1)
 }
 
 // nanos returns d × mult × 10^k truncated towards zero: the number of
@@ -102,25 +127,32 @@ func (d *decimal) digit(i int) int64 {
 // nanosecond because of digits a log wrote beyond what it measured. ok is
 // false when the result does not fit an int64.
 func (d *decimal) nanos(k int, mult int64) (int64, bool) {
-	n := len(d.intPart) + len(d.fracPart)
-	// Digits [0, p) are whole nanoseconds (before the multiplication by
-	// mult); digits from p on are a fraction of one.
+	// Digits [0, p) of the integer part followed by the fraction are
+	// whole nanoseconds (before the multiplication by mult); digits from
+	// p on are a fraction of one.
 	p := len(d.intPart) + d.exp + k
+	ip, fp := d.intPart, d.fracPart
+	if p < len(ip) {
+		ip, fp = ip[:max(p, 0)], nil
+	} else if p-len(ip) < len(fp) {
+		fp = fp[:p-len(ip)]
+	}
 	var v int64
-	i := 0
-	for ; i < n && i < p; i++ {
-		c := d.digit(i)
-		if v > (math.MaxInt64-c)/10 {
-			return 0, false
+	for _, part := range [2][]byte{ip, fp} {
+		for _, c := range part {
+			c -= '0'
+			if v > (math.MaxInt64-int64(c))/10 {
+				return 0, false
+			}
+			v = v*10 + int64(c)
 		}
-		v = v*10 + c
 	}
 	// Zeros the exponent puts after the last digit.
-	for ; i < p && v != 0; i++ {
-		if v > math.MaxInt64/10 {
+	if zeros := p - len(d.intPart) - len(d.fracPart); zeros > 0 && v != 0 {
+		if zeros >= len(pow10) || v > math.MaxInt64/pow10[zeros] {
 			return 0, false
 		}
-		v *= 10
+		v *= pow10[zeros]
 	}
 	if mult == 1 {
 		return v, true
@@ -132,6 +164,7 @@ func (d *decimal) nanos(k int, mult int64) (int64, bool) {
 	// The whole nanoseconds in mult × the fraction: long multiplication
 	// from the last digit, keeping only the carry out of the point.
 	var carry int64
+	n := len(d.intPart) + len(d.fracPart)
 	for j := n - 1; j >= max(p, 0); j-- {
 		carry = (d.digit(j)*mult + carry) / 10
 	}
@@ -142,4 +175,13 @@ func (d *decimal) nanos(k int, mult int64) (int64, bool) {
 		return 0, false
 	}
 	return v + carry, true
+}
+
+// digit returns the i-th digit of the number, counting the integer part
+// and then the fraction.
+func (d *decimal) digit(i int) int64 {
+	if i < len(d.intPart) {
+		return int64(d.intPart[i] - '0')
+	}
+	return int64(d.fracPart[i-len(d.intPart)] - '0')
 }

@@ -66,9 +66,7 @@ func parseDuration(b []byte, u durationUnit) (durationValue, bool) {
 	var n int64
 	ok := false
 	if !u.goString {
-		if d, rest, scanned := scanDecimal(b, false); scanned && len(rest) == 0 {
-			n, ok = d.nanos(u.exp, 1)
-		}
+		n, ok = parseNanos(b, u.exp)
 	}
 	if !ok {
 		n, ok = parseGoDuration(b)

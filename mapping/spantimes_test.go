@@ -247,3 +247,37 @@ func TestProgramShapes(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkMapTimes maps lines anchored at their end (nginx, Caddy), with
+// an RFC 3339 start (Traefik) and with Go duration strings: none may
+// allocate.
+func BenchmarkMapTimes(b *testing.B) {
+	for _, bc := range []struct {
+		name, re, line string
+		spec           Spec
+	}{
+		{"end-epoch-s+duration-s", `^(?P<msec>\S+) (?P<rt>\S+)$`, "1764621600.123 0.100",
+			Spec{End: &TimeSpec{Field: "msec", Epoch: "s"}, Duration: &DurationSpec{Field: "rt", Unit: "s"}}},
+		{"start-rfc3339+duration-ns", `^(?P<start>\S+) (?P<d>\S+)$`, "2026-12-01T10:00:00.123456789Z 1234567",
+			Spec{Start: &TimeSpec{Field: "start", Layout: RFC3339Layout}, Duration: &DurationSpec{Field: "d", Unit: "ns"}}},
+		{"end-epoch-s+duration-go", `^(?P<ts>\S+) (?P<d>\S+)$`, "1764621600.1234567 1m3.5s",
+			Spec{End: &TimeSpec{Field: "ts", Epoch: "s"}, Duration: &DurationSpec{Field: "d", Unit: "go"}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			re := regexp.MustCompile(bc.re)
+			bc.spec.Rule = "bench"
+			m, err := New(bc.spec, re.SubexpNames()[1:])
+			if err != nil {
+				b.Fatal(err)
+			}
+			match := &parsers.Match{Line: []byte(bc.line), Index: re.FindSubmatchIndex([]byte(bc.line))[2:]}
+			var s Span
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.Map(match, &s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -242,11 +242,7 @@ func daysIn(month, year int) int {
 // digits below a nanosecond are truncated. Times before 1970 (a sign) and
 // after 2262 (beyond an int64 of nanoseconds) are refused.
 func parseEpoch(b []byte, exp int, loc *time.Location) (time.Time, bool) {
-	d, rest, ok := scanDecimal(b, false)
-	if !ok || len(rest) != 0 {
-		return time.Time{}, false
-	}
-	ns, ok := d.nanos(exp, 1)
+	ns, ok := parseNanos(b, exp)
 	if !ok {
 		return time.Time{}, false
 	}
