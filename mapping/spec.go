@@ -101,7 +101,8 @@ type TimeSpec struct {
 	// range is 1970 to 2262 (an int64 of nanoseconds).
 	Epoch string
 	// Location is the zone of timestamps that carry none (nil:
-	// time.Local); the zone of the span's times for those that do.
+	// time.Local). Epoch and rfc3339 times name their instant on their
+	// own; they are given in this zone.
 	Location *time.Location
 }
 
@@ -128,7 +129,8 @@ type DurationSpec struct {
 	// Whatever the unit, a value that carries a Go unit suffix ("12ms",
 	// as Traefik's CLF writes) is read as a Go duration: the suffix says
 	// what it means. Values are read exactly, with integers; digits below
-	// a nanosecond are truncated.
+	// a nanosecond are truncated (in each part of a Go string, as
+	// time.ParseDuration does).
 	Unit string
 	// LowerBoundAttribute names the bool attribute set when the duration,
 	// a lower bound, was used to place the span, e.g. "haproxy.logasap".
