@@ -99,7 +99,7 @@ func TestMapForwarded(t *testing.T) {
 func TestMapForwardedField(t *testing.T) {
 	spec := Spec{
 		Rule:  "kv",
-		Start: TimeSpec{Field: "date", Layout: time.RFC3339},
+		Start: &TimeSpec{Field: "date", Layout: time.RFC3339},
 		Name:  "op",
 		TraceContext: TraceContextSpec{
 			Forwarded: "b", // Fields nil: search every other field

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -29,13 +28,8 @@ type Mapper struct {
 	service string
 	absent  []string
 
-	start   *timeReader
-	endTime *timeReader
-	// endDur is the duration field (-1 when the end comes from endTime or
-	// the span has no length), in endUnit.
-	endDur   int
-	endUnit  time.Duration
-	lowerKey attribute.Key
+	// times places the span: its start, end and duration fields.
+	times spanTimes
 
 	name template
 	kind trace.SpanKind
@@ -46,7 +40,7 @@ type Mapper struct {
 	attrKeys map[attribute.Key]bool
 
 	events    []eventRule
-	eventUnit time.Duration
+	eventUnit durationUnit
 
 	status   []statusCond
 	captures []capture
@@ -177,7 +171,6 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 	m := &Mapper{
 		rule:          spec.Rule,
 		service:       spec.Service,
-		endDur:        -1,
 		tsField:       -1,
 		tsCapture:     -1,
 		fwdField:      -1,
@@ -197,11 +190,7 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 		}
 	}
 
-	if m.start, serr = compileTime("start", spec.Start, fi); serr != nil {
-		return nil, serr
-	}
-
-	if serr = m.compileEnd(spec.End, fi); serr != nil {
+	if m.times, serr = compileSpanTimes(spec, fi); serr != nil {
 		return nil, serr
 	}
 
@@ -227,9 +216,11 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 	if spec.EventUnit < 0 {
 		return nil, specErr("event_unit", "the unit must be positive, not %s", spec.EventUnit)
 	}
-	m.eventUnit = spec.EventUnit
-	if m.eventUnit == 0 {
-		m.eventUnit = time.Millisecond
+	m.eventUnit = defaultDurationUnit
+	if spec.EventUnit != 0 {
+		if m.eventUnit, ok = durationUnitOf(spec.EventUnit); !ok {
+			return nil, specErr("event_unit", "the unit must be a positive power of ten of nanoseconds (ns, us, ms or s), not %s", spec.EventUnit)
+		}
 	}
 	for i, e := range spec.Events {
 		path := "events[" + strconv.Itoa(i) + "]"
@@ -324,32 +315,6 @@ func (m *Mapper) compileForwarded(name string, captures []CaptureSpec, fi fieldI
 	return nil
 }
 
-func (m *Mapper) compileEnd(e EndSpec, fi fieldIndex) *SpecError {
-	var serr *SpecError
-	if e.Duration != "" && e.Time != nil {
-		return specErr("end.duration", "set either a duration field or an end time field, not both")
-	}
-	if e.Time != nil {
-		m.endTime, serr = compileTime("end", *e.Time, fi)
-		return serr
-	}
-	if e.Unit < 0 {
-		return specErr("end.unit", "the unit must be positive, not %s", e.Unit)
-	}
-	if e.Duration == "" {
-		return nil
-	}
-	if m.endDur, serr = fi.lookup("end.duration", e.Duration); serr != nil {
-		return serr
-	}
-	m.endUnit = e.Unit
-	if m.endUnit == 0 {
-		m.endUnit = time.Millisecond
-	}
-	m.lowerKey = attribute.Key(e.LowerBoundAttribute)
-	return nil
-}
-
 func compileAttr(i int, a AttributeSpec, fi fieldIndex) (attrRule, *SpecError) {
 	path := "attributes[" + strconv.Itoa(i) + "]"
 	r := attrRule{key: attribute.Key(a.Name), field: -1}
@@ -419,8 +384,9 @@ var (
 // little per line. It is a pure function of the line and the Spec: the
 // same line under the same rule always gives the same span, ids included.
 //
-// The error is for a line that cannot be a span at all (its start time is
-// missing or not a time); the caller counts it as a mapping failure.
+// The error is for a line that cannot be a span at all (it has neither a
+// start nor an end time: missing or not a time); the caller counts it as
+// a mapping failure.
 // Values that are merely absent or malformed leave their attribute, event
 // or end out and are counted in Outcome.BadValues.
 func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
@@ -446,37 +412,11 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 	}
 
 	// Start and end.
-	v, ok := m.value(match, m.start.field)
-	if !ok {
-		return out, errors.New("field " + m.start.name + " is absent")
+	start, end, lowerBound, err := m.times.place(m, match, &out)
+	if err != nil {
+		return out, err
 	}
-	start, ok := m.start.parse(v)
-	if !ok {
-		return out, m.start.notATime(v)
-	}
-	s.Start, s.End = start, start
-	lowerBound := false
-	switch {
-	case m.endDur >= 0:
-		if v, ok := m.value(match, m.endDur); ok {
-			d, ok := parseDuration(v, m.endUnit)
-			switch {
-			case !ok:
-				out.BadValues++
-			case !d.negative:
-				s.End = start.Add(d.d)
-				lowerBound = d.lowerBound
-			}
-		}
-	case m.endTime != nil:
-		if v, ok := m.value(match, m.endTime.field); ok {
-			if t, ok := m.endTime.parse(v); !ok {
-				out.BadValues++
-			} else if t.After(start) {
-				s.End = t
-			}
-		}
-	}
+	s.Start, s.End = start, end
 
 	// Name.
 	if !m.name.isEmpty() {
@@ -512,8 +452,8 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 		}
 		s.Attributes = append(s.Attributes, kv)
 	}
-	if lowerBound && m.lowerKey != "" && !hasKey(s.Attributes, m.lowerKey) {
-		s.Attributes = append(s.Attributes, m.lowerKey.Bool(true))
+	if lk := m.times.lowerKey; lowerBound && lk != "" && !hasKey(s.Attributes, lk) {
+		s.Attributes = append(s.Attributes, lk.Bool(true))
 	}
 	for i := range m.captures {
 		s.Attributes = m.appendCaptures(s.Attributes, &m.captures[i], match)

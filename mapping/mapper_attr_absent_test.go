@@ -14,7 +14,7 @@ func TestAttributeAbsentValues(t *testing.T) {
 	fields := re.SubexpNames()[1:]
 	m, err := New(Spec{
 		Rule:  "r",
-		Start: TimeSpec{Field: "at", Epoch: "s"},
+		Start: &TimeSpec{Field: "at", Epoch: "s"},
 		Attributes: []AttributeSpec{
 			{Name: "http.response.status_code", Field: "status", Type: "int", Absent: []string{"-1"}},
 			{Name: "timer", Field: "timer", Type: "int"},

@@ -67,12 +67,12 @@ func tryMatch(line []byte) (*parsers.Match, bool) {
 // haproxySpec is a rule like the one logspan ships for HAProxy's httplog.
 func haproxySpec(loc *time.Location) Spec {
 	return Spec{
-		Rule:    "haproxy_http",
-		Service: "haproxy",
-		Start:   TimeSpec{Field: "request_date", Layout: "02/Jan/2006:15:04:05.000", Location: loc},
-		End:     EndSpec{Duration: "active_time_ms", Unit: time.Millisecond, LowerBoundAttribute: "haproxy.logasap"},
-		Name:    "{http_method|HTTP} {backend}",
-		Kind:    "server",
+		Rule:     "haproxy_http",
+		Service:  "haproxy",
+		Start:    &TimeSpec{Field: "request_date", Layout: "02/Jan/2006:15:04:05.000", Location: loc},
+		Duration: &DurationSpec{Field: "active_time_ms", Unit: "ms", LowerBoundAttribute: "haproxy.logasap"},
+		Name:     "{http_method|HTTP} {backend}",
+		Kind:     "server",
 		Attributes: []AttributeSpec{
 			{Name: "http.request.method", Field: "http_method"},
 			{Name: "url.path", Field: "url_path"},
@@ -472,7 +472,7 @@ func TestMapCaptures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := New(Spec{
 				Rule:     "r",
-				Start:    TimeSpec{Field: "date", Epoch: "s"},
+				Start:    &TimeSpec{Field: "date", Epoch: "s"},
 				Captures: []CaptureSpec{{Field: "req", Names: tt.names, Prefix: "h."}},
 			}, fields)
 			if err != nil {
@@ -500,8 +500,8 @@ func mapGeneric(t *testing.T, spec Spec, line string) (Span, Outcome, error) {
 	if spec.Rule == "" {
 		spec.Rule = "generic"
 	}
-	if spec.Start.Field == "" {
-		spec.Start = TimeSpec{Field: "date", Epoch: "ms", Location: time.UTC}
+	if spec.Start == nil && spec.End == nil {
+		spec.Start = &TimeSpec{Field: "date", Epoch: "ms", Location: time.UTC}
 	}
 	m, err := New(spec, genericFields)
 	if err != nil {
@@ -540,21 +540,21 @@ func TestMapValues(t *testing.T) {
 			"1770380054655 - second - -", []attribute.KeyValue{attribute.String("x", "second")}, 0, 0, 0, ""},
 		{"constant when present", Spec{Attributes: []AttributeSpec{{Name: "x", Field: "a", Value: "yes", Type: "string"}, {Name: "y", Field: "b", Value: "7", Type: "int"}}},
 			"1770380054655 - on - -", []attribute.KeyValue{attribute.Int64("y", 7)}, 0, 0, 0, ""},
-		{"duration lower bound", Spec{End: EndSpec{Duration: "a", LowerBoundAttribute: "lb"}},
+		{"duration lower bound", Spec{Duration: &DurationSpec{Field: "a", LowerBoundAttribute: "lb"}},
 			"1770380054655 +30 - - -", []attribute.KeyValue{attribute.Bool("lb", true)}, 0, ms(30), 0, ""},
-		{"duration -1: end = start", Spec{End: EndSpec{Duration: "a", LowerBoundAttribute: "lb"}},
+		{"duration -1: end = start", Spec{Duration: &DurationSpec{Field: "a", LowerBoundAttribute: "lb"}},
 			"1770380054655 -1 - - -", nil, 0, 0, 0, ""},
-		{"duration absent", Spec{End: EndSpec{Duration: "a"}},
+		{"duration absent", Spec{Duration: &DurationSpec{Field: "a"}},
 			"1770380054655 - - - -", nil, 0, 0, 0, ""},
-		{"duration garbage counted", Spec{End: EndSpec{Duration: "a"}},
+		{"duration garbage counted", Spec{Duration: &DurationSpec{Field: "a"}},
 			"1770380054655 soon - - -", nil, 1, 0, 0, ""},
-		{"duration in seconds with fraction", Spec{End: EndSpec{Duration: "a", Unit: time.Second}},
+		{"duration in seconds with fraction", Spec{Duration: &DurationSpec{Field: "a", Unit: "s"}},
 			"1770380054655 0.123 - - -", nil, 0, ms(123), 0, ""},
-		{"end time field", Spec{End: EndSpec{Time: &TimeSpec{Field: "a", Epoch: "ms"}}},
+		{"end time field", Spec{Start: &TimeSpec{Field: "date", Epoch: "ms", Location: time.UTC}, End: &TimeSpec{Field: "a", Epoch: "ms"}},
 			"1770380054655 1770380055000 - - -", nil, 0, ms(345), 0, ""},
-		{"end time before start: end = start", Spec{End: EndSpec{Time: &TimeSpec{Field: "a", Epoch: "ms"}}},
+		{"end time before start: end = start", Spec{Start: &TimeSpec{Field: "date", Epoch: "ms", Location: time.UTC}, End: &TimeSpec{Field: "a", Epoch: "ms"}},
 			"1770380054655 1770380054000 - - -", nil, 0, 0, 0, ""},
-		{"end time garbage counted", Spec{End: EndSpec{Time: &TimeSpec{Field: "a", Epoch: "ms"}}},
+		{"end time garbage counted", Spec{Start: &TimeSpec{Field: "date", Epoch: "ms", Location: time.UTC}, End: &TimeSpec{Field: "a", Epoch: "ms"}},
 			"1770380054655 later - - -", nil, 1, 0, 0, ""},
 		{"events stop at -1", Spec{Events: []EventSpec{{"one", "a"}, {"two", "b"}, {"three", "c"}}},
 			"1770380054655 1 -1 5 -", nil, 0, 0, 1, ""},
@@ -681,12 +681,20 @@ func TestSpecErrors(t *testing.T) {
 		{"start.layout", func(s *Spec) { s.Start.Layout = "" }, "layout"},
 		{"start.epoch", func(s *Spec) { s.Start.Epoch = "ms" }, "not both"},
 		{"start.epoch", func(s *Spec) { s.Start.Layout, s.Start.Epoch = "", "sec" }, `unknown epoch unit "sec" (expected s, ms, us or ns)`},
-		{"end.duration", func(s *Spec) { s.End.Duration = "active_time" }, `unknown field "active_time"`},
-		{"end.unit", func(s *Spec) { s.End.Unit = -time.Second }, "positive"},
-		{"end.duration", func(s *Spec) { s.End.Time = &TimeSpec{Field: "request_date", Epoch: "s"} }, "not both"},
-		{"end.field", func(s *Spec) { s.End = EndSpec{Time: &TimeSpec{Field: "nope", Epoch: "s"}} }, `unknown field "nope"`},
-		{"end.layout", func(s *Spec) { s.End = EndSpec{Time: &TimeSpec{Field: "request_date", Layout: "Jan 2"}} }, "loses part"},
-		{"end.epoch", func(s *Spec) { s.End = EndSpec{Time: &TimeSpec{Field: "request_date", Epoch: "h"}} }, "unknown epoch unit"},
+		{"duration.field", func(s *Spec) { s.Duration.Field = "active_time" }, `unknown field "active_time"`},
+		{"duration.field", func(s *Spec) { s.Duration.Field = "" }, "required"},
+		{"duration.field", func(s *Spec) { s.Duration.Field = "request_date" }, "holds a time"},
+		{"duration.unit", func(s *Spec) { s.Duration.Unit = "sec" }, `unknown unit "sec" (expected s, ms, us, ns or go`},
+		{"duration.unit", func(s *Spec) { s.Duration.Unit = "1ms" }, `unknown unit "1ms"`},
+		{"start", func(s *Spec) { s.Start = nil }, "a duration alone cannot place a span"},
+		{"start", func(s *Spec) { s.Start, s.Duration = nil, nil }, "give start"},
+		{"end.field", func(s *Spec) { s.End = &TimeSpec{Field: "nope", Epoch: "s"} }, `unknown field "nope"`},
+		{"end.field", func(s *Spec) { s.End = &TimeSpec{Field: "request_date", Epoch: "s"} }, "the start's field too"},
+		{"end.field", func(s *Spec) { s.Start, s.End = nil, &TimeSpec{Epoch: "s"} }, "required"},
+		{"end.layout", func(s *Spec) { s.End = &TimeSpec{Field: "frontend", Layout: "Jan 2"} }, "loses part"},
+		{"end.layout", func(s *Spec) { s.End = &TimeSpec{Field: "frontend"} }, "rfc3339"},
+		{"end.epoch", func(s *Spec) { s.End = &TimeSpec{Field: "frontend", Epoch: "h"} }, "unknown epoch unit"},
+		{"end.epoch", func(s *Spec) { s.Start, s.End = nil, &TimeSpec{Field: "frontend", Epoch: "s", Layout: RFC3339Layout} }, "not both"},
 		{"name", func(s *Spec) { s.Name = "{http_methd} {backend}" }, `unknown field "http_methd", did you mean "http_method"?`},
 		{"name", func(s *Spec) { s.Name = "{http_method" }, "unclosed"},
 		{"name", func(s *Spec) { s.Name = "{} x" }, "empty field reference"},
@@ -700,6 +708,7 @@ func TestSpecErrors(t *testing.T) {
 		{"events[0].duration", func(s *Spec) { s.Events[0].Duration = "Tr" }, `unknown field "Tr"`},
 		{"events[1].name", func(s *Spec) { s.Events[1].Name = "" }, "needs a name"},
 		{"event_unit", func(s *Spec) { s.EventUnit = -1 }, "positive"},
+		{"event_unit", func(s *Spec) { s.EventUnit = time.Minute }, "power of ten"},
 		{"status[1].field", func(s *Spec) { s.Status[1].Field = "termination" }, `unknown field "termination"`},
 		{"status[1].match", func(s *Spec) { s.Status[1].Match = "^[CS" }, "not a Go regular expression"},
 		{"status[1].match", func(s *Spec) { s.Status[1].Match = "" }, "a condition is required"},
@@ -931,8 +940,8 @@ func TestSpecErrorUnwrap(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Errorf("the regexp's own error is not reachable from %v", err)
 	}
-	_, _, err = mapGeneric(t, Spec{Start: TimeSpec{Field: "date", Epoch: "us"}}, "17703800546551.5 - - - -")
-	if want := `field date: "17703800546551.5" is not an epoch time in us`; err == nil || err.Error() != want {
+	_, _, err = mapGeneric(t, Spec{Start: &TimeSpec{Field: "date", Epoch: "us"}}, "17703800546551.5x - - - -")
+	if want := `field date: "17703800546551.5x" is not an epoch time in us`; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %s", err, want)
 	}
 }

@@ -13,11 +13,33 @@ type Spec struct {
 	// Service is the resource's service.name (already resolved by config).
 	Service string
 
-	// Start says where the span's start time comes from.
-	Start TimeSpec
-	// End says where the end comes from: a duration added to Start, or a
-	// timestamp of its own. A zero End gives a span that ends when it starts.
-	End EndSpec
+	// Start, End and Duration place the span in time. Programs anchor
+	// their times differently (see the package doc): HAProxy and Traefik
+	// log the start and a duration, nginx, Caddy and PostgreSQL the end
+	// (the moment of the log write) and a duration, AWS ALB both the start
+	// and the end. Any two of the three define the span:
+	//
+	//	start + duration: end = start + duration
+	//	end + duration:   start = end - duration
+	//	start + end:      both as logged
+	//	start alone, end alone: a span of zero length at that time
+	//	all three:        start and end as logged; duration fills in
+	//	                  whichever of them a line lacks
+	//
+	// Duration alone, or none of the three, is a *SpecError (path
+	// "start"). On a line, a field that is absent, malformed or (for the
+	// duration) negative counts as not there: the span then falls back
+	// to what remains, down to zero length at the one time it has; a
+	// line with neither its start nor its end yields an error from Map.
+	// An end before the start (both logged) is clamped to the start.
+	// Malformed values are counted in Outcome.BadValues.
+	//
+	// Start is nil when the span's start is not logged.
+	Start *TimeSpec
+	// End is nil when the span's end is not logged.
+	End *TimeSpec
+	// Duration is nil when the span's length is not logged.
+	Duration *DurationSpec
 
 	// Name is a template for the span name: literal text with {field} and
 	// {field|default} references, e.g. "{http_method|HTTP} {backend}". A
@@ -30,12 +52,16 @@ type Spec struct {
 	// Attributes are set in order; several entries may give the same name,
 	// the first that yields a value wins.
 	Attributes []AttributeSpec
-	// Events are phases laid end to end from Start: event i is at
+	// Events are phases laid end to end from the span's start (logged or
+	// computed as end - duration): event i is at
 	// Start + the sum of the durations of events 0..i. A phase whose
 	// duration is absent or negative (HAProxy's -1) is absent, and so are
 	// all phases after it.
 	Events []EventSpec
-	// EventUnit is the unit of the events' durations (default milliseconds).
+	// EventUnit is the unit of the events' durations (default
+	// milliseconds); it must be a power of ten of nanoseconds (ns, us, ms,
+	// s), the units in which decimal fractions are read exactly. Event
+	// durations are read like DurationSpec values.
 	EventUnit time.Duration
 
 	// Status lists error conditions; the first that holds sets the span's
@@ -54,33 +80,61 @@ type Spec struct {
 	Absent []string
 }
 
-// TimeSpec reads a point in time from a field.
+// TimeSpec reads a point in time from a field: rules.yaml's start: and
+// end: (SpecError paths "start.field", "end.layout", "end.epoch", ...).
 type TimeSpec struct {
 	Field string
 	// Layout is a Go time layout (e.g. "02/Jan/2006:15:04:05.000"). Go
 	// accepts a fractional second after the seconds even when the layout has
 	// none, so lines with and without milliseconds both parse.
+	//
+	// The shorthand "rfc3339" (RFC3339Layout, any case) reads RFC 3339
+	// times with an optional fraction of any length and a "Z" or ±hh:mm
+	// zone ("2026-12-01T10:00:00.123456789Z").
 	Layout string
 	// Epoch, instead of Layout, reads the field as a number of seconds,
 	// milliseconds, microseconds or nanoseconds since 1970 ("s", "ms", "us",
-	// "ns"); a fraction is allowed for "s" and "ms".
+	// "ns"), with a fraction in any unit ("1764621600.1234567" for s) and
+	// in the exponent form some JSON encoders write
+	// ("1.7646216001234567e9"). Times are computed to the nanosecond with
+	// integers; digits below a nanosecond are truncated, not rounded. The
+	// range is 1970 to 2262 (an int64 of nanoseconds).
 	Epoch string
-	// Location is the zone of timestamps that carry none (nil: time.Local).
+	// Location is the zone of timestamps that carry none (nil:
+	// time.Local). Epoch and rfc3339 times name their instant on their
+	// own; they are given in this zone.
 	Location *time.Location
 }
 
-// EndSpec says when the span ends.
-type EndSpec struct {
-	// Duration is a field holding the span's length in Unit, added to the
-	// start. A leading '+' (HAProxy's logasap) marks a lower bound: the
-	// span ends there and LowerBoundAttribute is set to true.
-	Duration string
-	Unit     time.Duration
-	// LowerBoundAttribute names the bool attribute set when the duration is
-	// only a lower bound, e.g. "haproxy.logasap".
+// DurationSpec reads the span's length from a field: rules.yaml's
+// duration: (SpecError paths "duration.field", "duration.unit").
+//
+// It is a type of its own, rather than a part of the end, because a
+// duration is added to the start or subtracted from the end depending on
+// which of the two the program logs (see Spec.Start).
+type DurationSpec struct {
+	// Field holds the duration. A leading '+' (HAProxy's logasap) marks a
+	// lower bound: the span is that long and LowerBoundAttribute is set
+	// to true. A negative value (HAProxy's -1) means "did not happen":
+	// the duration is absent.
+	Field string
+	// Unit is how the field is written:
+	//
+	//	"s"  seconds with an optional fraction or exponent: "0.137", "1.5e-3"
+	//	"ms" milliseconds, likewise: "12.345" (the default, "": HAProxy)
+	//	"us" (or "µs") microseconds, likewise
+	//	"ns" nanoseconds, likewise
+	//	"go" a Go duration string: "1.2ms", "1m3.5s"
+	//
+	// Whatever the unit, a value that carries a Go unit suffix ("12ms",
+	// as Traefik's CLF writes) is read as a Go duration: the suffix says
+	// what it means. Values are read exactly, with integers; digits below
+	// a nanosecond are truncated (in each part of a Go string, as
+	// time.ParseDuration does).
+	Unit string
+	// LowerBoundAttribute names the bool attribute set when the duration,
+	// a lower bound, was used to place the span, e.g. "haproxy.logasap".
 	LowerBoundAttribute string
-	// Time, instead of Duration, reads the end from a timestamp field.
-	Time *TimeSpec
 }
 
 // AttributeSpec makes one span attribute.

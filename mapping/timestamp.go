@@ -2,7 +2,7 @@ package mapping
 
 import (
 	"fmt"
-	"math"
+	"strings"
 	"time"
 )
 
@@ -21,22 +21,27 @@ type timeReader struct {
 	layout      string
 	parseLayout string
 	fast        bool // parseLayout is haproxyLayout
+	rfc3339     bool // layout is the RFC3339Layout shorthand
 
-	// epoch is the unit of an epoch timestamp, 0 for a layout; frac says
-	// whether a fraction of that unit is accepted.
-	epoch time.Duration
-	frac  bool
+	// epoch is the unit of an epoch timestamp as a power of ten of
+	// nanoseconds (9 for seconds), when epochName is set.
+	epoch     int
+	epochName string
 
 	loc *time.Location
 }
 
-// epochUnits are the units an epoch timestamp may be written in.
-var epochUnits = map[string]time.Duration{
-	"s":  time.Second,
-	"ms": time.Millisecond,
-	"us": time.Microsecond,
-	"ns": time.Nanosecond,
-}
+// RFC3339Layout is the TimeSpec.Layout shorthand for RFC 3339 times with
+// an optional fraction of any length and a zone of "Z" or ±hh:mm
+// ("2026-12-01T10:00:00.123456789Z", "2026-12-01T11:00:00.123+01:00"):
+// Traefik's StartUTC, Envoy's %START_TIME%, ALB's time fields, Caddy's
+// rfc3339 formats. Such times carry their zone, so the TimeSpec's
+// Location only sets the zone the span's times are shown in.
+const RFC3339Layout = "rfc3339"
+
+// epochUnits are the units an epoch timestamp may be written in, as
+// powers of ten of nanoseconds.
+var epochUnits = map[string]int{"s": 9, "ms": 6, "us": 3, "ns": 0}
 
 // compileTime checks a TimeSpec and resolves its field; prefix is the
 // rules.yaml key the spec sits under ("start" or "end").
@@ -57,11 +62,13 @@ func compileTime(prefix string, ts TimeSpec, fi fieldIndex) (*timeReader, *SpecE
 		if !ok {
 			return nil, specErr(prefix+".epoch", "unknown epoch unit %q (expected s, ms, us or ns)", ts.Epoch)
 		}
-		r.epoch = u
-		r.frac = u >= time.Millisecond
+		r.epoch, r.epochName = u, ts.Epoch
 		return r, nil
 	case ts.Layout == "":
-		return nil, specErr(prefix+".layout", "a layout (e.g. %q) or an epoch unit is required", "02/Jan/2006:15:04:05.000")
+		return nil, specErr(prefix+".layout", "a layout (e.g. %q or %q) or an epoch unit is required", "02/Jan/2006:15:04:05.000", RFC3339Layout)
+	case strings.EqualFold(ts.Layout, RFC3339Layout):
+		r.layout, r.rfc3339 = RFC3339Layout, true
+		return r, nil
 	}
 	r.layout = ts.Layout
 	r.parseLayout = lenientLayout(ts.Layout)
@@ -121,10 +128,16 @@ func lenientLayout(layout string) string {
 
 // parse reads a timestamp; ok is false when b is not one.
 func (r *timeReader) parse(b []byte) (time.Time, bool) {
-	if r.epoch != 0 {
-		return parseEpoch(b, r.epoch, r.frac, r.loc)
-	}
-	if r.fast {
+	switch {
+	case r.epochName != "":
+		return parseEpoch(b, r.epoch, r.loc)
+	case r.rfc3339:
+		if t, ok := parseRFC3339(b, r.loc); ok {
+			return t, true
+		}
+		t, err := time.ParseInLocation(time.RFC3339, string(b), r.loc)
+		return t.In(r.loc), err == nil
+	case r.fast:
 		if t, ok := parseHAProxyDate(b, r.loc); ok {
 			return t, true
 		}
@@ -139,19 +152,10 @@ func (r *timeReader) notATime(b []byte) error {
 	if len(v) > 64 {
 		v = v[:64] + "..."
 	}
-	if r.epoch != 0 {
-		return fmt.Errorf("field %s: %q is not an epoch time in %s", r.name, v, unitName(r.epoch))
+	if r.epochName != "" {
+		return fmt.Errorf("field %s: %q is not an epoch time in %s", r.name, v, r.epochName)
 	}
 	return fmt.Errorf("field %s: %q is not a time in layout %q", r.name, v, r.layout)
-}
-
-func unitName(u time.Duration) string {
-	for n, d := range epochUnits {
-		if d == u {
-			return n
-		}
-	}
-	return u.String()
 }
 
 // shortMonths are the month names in HAProxy dates, as Go writes them.
@@ -230,42 +234,70 @@ func daysIn(month, year int) int {
 	return 31
 }
 
-// parseEpoch reads a count of unit since 1970 ("1771234567.123" for s),
-// with a fraction when frac is set. Integer arithmetic throughout, so that
-// "1771234567.123" is exactly 123 ms and not a float's approximation.
-func parseEpoch(b []byte, unit time.Duration, frac bool, loc *time.Location) (time.Time, bool) {
-	if len(b) == 0 {
+// parseEpoch reads a count of 10^exp nanoseconds since 1970, as a
+// decimal number (see scanDecimal): "1764621600", "1764621600.1234567",
+// "1764621600123.456" in ms, or the exponent form some JSON encoders
+// write, "1.7646216001234567e9". Integer arithmetic throughout, so that
+// "1764621600.123" is exactly 123 ms and not a float's approximation;
+// digits below a nanosecond are truncated. Times before 1970 (a sign) and
+// after 2262 (beyond an int64 of nanoseconds) are refused.
+func parseEpoch(b []byte, exp int, loc *time.Location) (time.Time, bool) {
+	ns, ok := parseNanos(b, exp)
+	if !ok {
 		return time.Time{}, false
 	}
-	var n int64
-	i := 0
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		d := int64(b[i] - '0')
-		if n > (math.MaxInt64-d)/10 {
-			return time.Time{}, false
-		}
-		n = n*10 + d
-	}
-	if i == 0 {
+	return time.Unix(0, ns).In(loc), true
+}
+
+// parseRFC3339 reads "2006-01-02T15:04:05" with an optional fraction of
+// any length and a zone of "Z" or ±hh:mm, as time.Parse does with
+// time.RFC3339 but without allocating. Like parseHAProxyDate, it returns
+// ok=false for anything else (out-of-range fields, other spellings), and
+// the caller then asks time.Parse, so the two agree on every instant.
+func parseRFC3339(b []byte, loc *time.Location) (time.Time, bool) {
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
 		return time.Time{}, false
 	}
-	// Fraction of the unit, in nanoseconds.
-	var fracNS int64
-	if i < len(b) {
-		if !frac || b[i] != '.' || i+1 == len(b) {
-			return time.Time{}, false
-		}
-		scale := int64(unit) / 10
-		for _, c := range b[i+1:] {
-			if c < '0' || c > '9' {
-				return time.Time{}, false
-			}
-			fracNS += int64(c-'0') * scale
+	year, ok1 := digits(b[0:4])
+	month, ok2 := digits(b[5:7])
+	day, ok3 := digits(b[8:10])
+	hour, ok4 := digits(b[11:13])
+	minute, ok5 := digits(b[14:16])
+	sec, ok6 := digits(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 ||
+		day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	rest := b[19:]
+	nsec := 0
+	if rest[0] == '.' {
+		scale := 100000000
+		i := 1
+		for ; i < len(rest) && isDigit(rest[i]); i++ {
+			nsec += int(rest[i]-'0') * scale
 			scale /= 10
 		}
+		if i == 1 {
+			return time.Time{}, false
+		}
+		rest = rest[i:]
 	}
-	perSec := int64(time.Second / unit)
-	sec := n / perSec
-	nsec := (n%perSec)*int64(unit) + fracNS
-	return time.Unix(sec, nsec).In(loc), true
+	offset := 0
+	switch {
+	case len(rest) == 1 && rest[0] == 'Z':
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		oh, ok1 := digits(rest[1:3])
+		om, ok2 := digits(rest[4:6])
+		if !ok1 || !ok2 || oh > 23 || om > 59 {
+			return time.Time{}, false
+		}
+		offset = (oh*60 + om) * 60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	return t.Add(-time.Duration(offset) * time.Second).In(loc), true
 }

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"strings"
 	"testing"
@@ -164,7 +165,19 @@ func TestEpoch(t *testing.T) {
 		{"ms", "1770380054655", base.Add(655 * time.Millisecond), true},
 		{"ms", "1770380054655.25", base.Add(655*time.Millisecond + 250*time.Microsecond), true},
 		{"us", "1770380054655123", base.Add(655123 * time.Microsecond), true},
-		{"us", "1770380054655123.5", time.Time{}, false},
+		{"us", "1770380054655123.5", base.Add(655123500), true},
+		{"ns", "1770380054655123456.9", base.Add(655123456), true},
+		{"s", "1.770380054655e9", base.Add(655 * time.Millisecond), true},
+		{"s", "1.7703800546551234567E+9", base.Add(655123456), true},
+		{"s", "17703800546551234567e-10", base.Add(655123456), true},
+		{"ms", "1.770380054655e12", base.Add(655 * time.Millisecond), true},
+		{"s", "0", time.Unix(0, 0), true},
+		{"s", "9223372036.854775807", time.Unix(0, math.MaxInt64), true},
+		{"s", "9223372036.854775808", time.Time{}, false}, // after 2262
+		{"s", "1e10", time.Time{}, false},
+		{"s", "+1770380054", time.Time{}, false},
+		{"s", "1770380054e", time.Time{}, false},
+		{"s", "1770380054.5s", time.Time{}, false},
 		{"ns", "1770380054655123456", base.Add(655123456), true},
 		{"ns", "17703800546551234567", time.Time{}, false},
 		{"s", "", time.Time{}, false},

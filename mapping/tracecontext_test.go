@@ -53,7 +53,7 @@ func ctxSpec(tc TraceContextSpec) Spec {
 	if tc.Fields == nil {
 		tc.Fields = []string{"tp", "b3", "uber", "xray", "sql"}
 	}
-	return Spec{Rule: "ctx", Start: TimeSpec{Field: "date", Layout: time.RFC3339}, Name: "op", TraceContext: tc}
+	return Spec{Rule: "ctx", Start: &TimeSpec{Field: "date", Layout: time.RFC3339}, Name: "op", TraceContext: tc}
 }
 
 // mapCtx maps one ctxLine under tc.

@@ -3,7 +3,6 @@ package mapping
 import (
 	"math"
 	"strconv"
-	"time"
 
 	"github.com/logspan/logspan/parsers"
 )
@@ -122,55 +121,4 @@ func lowerASCIIEqual(b []byte, w string) bool {
 		}
 	}
 	return true
-}
-
-// durationValue is a duration field read: HAProxy's timers are integers,
-// possibly "-1" (did not happen) or "+30" (logasap: at least 30); other
-// logs write fractions ("0.123" seconds), which are read exactly.
-type durationValue struct {
-	d          time.Duration
-	negative   bool // "-1" and the like: the phase did not happen
-	lowerBound bool // a leading '+'
-}
-
-// parseDuration reads a number of unit. ok is false when b is not a
-// number, or does not fit a time.Duration.
-func parseDuration(b []byte, unit time.Duration) (durationValue, bool) {
-	var v durationValue
-	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
-		v.lowerBound = b[0] == '+'
-		v.negative = b[0] == '-'
-		b = b[1:]
-	}
-	i := 0
-	var n int64
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		d := int64(b[i] - '0')
-		if n > (math.MaxInt64/int64(unit)-d)/10 {
-			return v, false
-		}
-		n = n*10 + d
-	}
-	if i == 0 {
-		return v, false
-	}
-	d := time.Duration(n) * unit
-	if i < len(b) {
-		if b[i] != '.' || i+1 == len(b) {
-			return v, false
-		}
-		scale := int64(unit) / 10
-		for _, c := range b[i+1:] {
-			if c < '0' || c > '9' {
-				return v, false
-			}
-			d += time.Duration(int64(c-'0') * scale)
-			scale /= 10
-		}
-	}
-	if v.negative {
-		d = -d
-	}
-	v.d = d
-	return v, true
 }

@@ -3,7 +3,6 @@ package mapping
 import (
 	"math"
 	"testing"
-	"time"
 )
 
 func TestParseInt(t *testing.T) {
@@ -21,31 +20,6 @@ func TestParseInt(t *testing.T) {
 		n, ok := parseInt([]byte(tt.in))
 		if n != tt.n || ok != tt.ok {
 			t.Errorf("parseInt(%q) = %d %v, want %d %v", tt.in, n, ok, tt.n, tt.ok)
-		}
-	}
-}
-
-func TestParseDuration(t *testing.T) {
-	tests := []struct {
-		in   string
-		unit time.Duration
-		want durationValue
-		ok   bool
-	}{
-		{"109", time.Millisecond, durationValue{d: 109 * time.Millisecond}, true},
-		{"+30", time.Millisecond, durationValue{d: 30 * time.Millisecond, lowerBound: true}, true},
-		{"-1", time.Millisecond, durationValue{d: -time.Millisecond, negative: true}, true},
-		{"0.5", time.Second, durationValue{d: 500 * time.Millisecond}, true},
-		{"1.25", time.Millisecond, durationValue{d: 1250 * time.Microsecond}, true},
-		{"99999999999999", time.Millisecond, durationValue{}, false},
-		{"", time.Millisecond, durationValue{}, false},
-		{"1.", time.Millisecond, durationValue{}, false},
-		{"1e3", time.Millisecond, durationValue{}, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseDuration([]byte(tt.in), tt.unit)
-		if ok != tt.ok || ok && got != tt.want {
-			t.Errorf("parseDuration(%q, %s) = %+v %v, want %+v %v", tt.in, tt.unit, got, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -20,7 +20,7 @@ const okRule = `
   - name: kv
     grok: 'at=%{NUMBER:at} took=%{INT:took}ms status=%{INT:status}'
     start: {field: at, epoch: s}
-    end: {duration: took, unit: ms}
+    duration: {field: took, unit: ms}
 `
 
 func TestProblemsArePositioned(t *testing.T) {
@@ -39,14 +39,18 @@ func TestProblemsArePositioned(t *testing.T) {
 			[]string{`3:11: rule "a": grok expression does not compile:`, "NOPE"}},
 		{"extra pattern does not compile", "rules:\n  - name: a\n    grok: '%{MINE:x}'\n    patterns:\n      MINE: '(unclosed'\n    emit: false\n",
 			[]string{`5:7: rule "a": pattern MINE does not compile:`}},
-		{"unknown field in mapping", strings.Replace("rules:"+okRule, "{duration: took,", "{duration: tokk,", 1),
-			[]string{`5:21: rule "kv": end.duration:`, `tokk`}},
+		{"unknown field in mapping", strings.Replace("rules:"+okRule, "{field: took,", "{field: tokk,", 1),
+			[]string{`5:23: rule "kv": duration.field:`, `tokk`}},
+		{"unknown field in the older end.duration form", strings.Replace("rules:"+okRule, "duration: {field: took,", "end: {duration: tokk,", 1),
+			[]string{`5:21: rule "kv": duration.field:`, `tokk`}},
+		{"duration given twice", "rules:" + okRule + "    end: {duration: took}\n",
+			[]string{`5:15: rule "kv".duration: the duration is given by end.duration already`}},
 		{"bad layout", strings.Replace("rules:"+okRule, "epoch: s", "layout: 'not a layout'", 1),
 			[]string{`4:32: rule "kv": start.layout:`}},
 		{"unknown zone", strings.Replace("rules:"+okRule, "epoch: s}", "epoch: s, timezone: Mars/Olympus}", 1),
 			[]string{`4:44: rule "kv".start.timezone: unknown time zone "Mars/Olympus"`}},
 		{"bad unit", strings.Replace("rules:"+okRule, "unit: ms", "unit: fortnights", 1),
-			[]string{`5:33: rule "kv".end.unit: unknown unit "fortnights" (expected ns, us, ms or s)`}},
+			[]string{`5:35: rule "kv": duration.unit: unknown unit "fortnights"`}},
 		{"attribute type", "rules:" + okRule + "    attributes:\n      - {name: x, field: status, type: integer}\n",
 			[]string{`7:40: rule "kv": attributes[0].type:`}},
 		{"attribute field", "rules:" + okRule + "    attributes:\n      - {name: x, field: stat}\n",

@@ -37,6 +37,7 @@ var ruleKeys = []ruleKey{
 	{"emit", func(d *draft, n *yaml.Node) { d.emit = d.boolean(n, "emit") }},
 	{"start", decodeStart},
 	{"end", decodeEnd},
+	{"duration", decodeDuration},
 	{"span_name", func(d *draft, n *yaml.Node) { d.mapSpec.Name = d.str(n, "span_name") }},
 	{"kind", func(d *draft, n *yaml.Node) { d.mapSpec.Kind = d.str(n, "kind") }},
 	{"attributes", decodeAttributes},
@@ -159,29 +160,72 @@ func decodePatterns(d *draft, n *yaml.Node) {
 	d.parse.Patterns, d.patterns = d.p.strMap(n, d.what+".patterns")
 }
 
-// timeKeys are the keys of a point in time (start:, end: with field:).
+// timeKeys are the keys of a point in time (start:, end:).
 var timeKeys = []string{"field", "layout", "epoch", "timezone"}
 
+// durationKeys are the keys of a duration (duration:).
+var durationKeys = []string{"field", "unit", "lower_bound_attribute"}
+
 func decodeStart(d *draft, n *yaml.Node) {
-	d.mapSpec.Start = d.timeSpec(d.keys(n, "start", timeKeys...), "start")
+	t := d.timeSpec(d.keys(n, "start", timeKeys...), "start")
+	d.mapSpec.Start = &t
 }
 
+// decodeEnd reads end:, a point in time. It also takes the older form
+// end: {duration:, unit:, lower_bound_attribute:}, which says the same as
+// duration: {field:, unit:, lower_bound_attribute:}, so rules written
+// before duration: existed keep working.
 func decodeEnd(d *draft, n *yaml.Node) {
 	k := d.keys(n, "end", append([]string{"duration", "unit", "lower_bound_attribute"}, timeKeys...)...)
-	e := &d.mapSpec.End
-	if v := k["duration"]; v != nil {
-		e.Duration = d.str(v, "end.duration")
+	if k["field"] != nil || k["layout"] != nil || k["epoch"] != nil || k["timezone"] != nil {
+		t := d.timeSpec(k, "end")
+		d.mapSpec.End = &t
+	}
+	if k["duration"] == nil {
+		if v := firstNode(k["unit"], k["lower_bound_attribute"]); v != nil {
+			d.p.at(v, "%s.end: unit: and lower_bound_attribute: go with a duration (duration: {field:, unit:})", d.what)
+		}
+		return
+	}
+	if d.mapSpec.Duration != nil {
+		d.p.at(k["duration"], "%s.end.duration: the duration is given by duration: already", d.what)
+		return
+	}
+	d.mapSpec.Duration = d.durationSpec(map[string]*yaml.Node{
+		"field": k["duration"], "unit": k["unit"], "lower_bound_attribute": k["lower_bound_attribute"],
+	})
+}
+
+func decodeDuration(d *draft, n *yaml.Node) {
+	if d.mapSpec.Duration != nil {
+		d.p.at(n, "%s.duration: the duration is given by end.duration already; keep one", d.what)
+		return
+	}
+	d.mapSpec.Duration = d.durationSpec(d.keys(n, "duration", durationKeys...))
+}
+
+// durationSpec reads the keys of a duration.
+func (d *draft) durationSpec(k map[string]*yaml.Node) *mapping.DurationSpec {
+	var s mapping.DurationSpec
+	if v := k["field"]; v != nil {
+		s.Field = d.str(v, "duration.field")
 	}
 	if v := k["unit"]; v != nil {
-		e.Unit = d.unit(v, "end.unit")
+		s.Unit = d.str(v, "duration.unit")
 	}
 	if v := k["lower_bound_attribute"]; v != nil {
-		e.LowerBoundAttribute = d.str(v, "end.lower_bound_attribute")
+		s.LowerBoundAttribute = d.str(v, "duration.lower_bound_attribute")
 	}
-	if k["field"] != nil || k["layout"] != nil || k["epoch"] != nil {
-		t := d.timeSpec(k, "end")
-		e.Time = &t
+	return &s
+}
+
+func firstNode(ns ...*yaml.Node) *yaml.Node {
+	for _, n := range ns {
+		if n != nil {
+			return n
+		}
 	}
+	return nil
 }
 
 // timeSpec reads the time keys k of start: or end:.
