@@ -155,18 +155,18 @@ type Outcome struct {
 // New compiles a Spec for a parser whose field i is named fields[i]. It
 // checks everything that can be checked before the first line (field
 // names, layouts, units, kinds, types, constants, regexps, templates) and
-// reports the first problem as a *SpecError, so that a mistake in
-// rules.yaml stops the configuration from loading instead of silently
-// dropping data later.
+// reports every problem, one per faulty key, as SpecErrors (errors.As also
+// finds the first *SpecError in it), so that a mistake in rules.yaml stops
+// the configuration from loading instead of silently dropping data later.
 func New(spec Spec, fields []string) (*Mapper, error) {
-	m, serr := compile(spec, fields)
-	if serr != nil {
-		return nil, serr
+	m, errs := compile(spec, fields)
+	if errs != nil {
+		return nil, errs
 	}
 	return m, nil
 }
 
-func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
+func compile(spec Spec, fields []string) (*Mapper, SpecErrors) {
 	fi := newFieldIndex(fields)
 	m := &Mapper{
 		rule:          spec.Rule,
@@ -179,6 +179,10 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 		attrKeys:      map[attribute.Key]bool{},
 	}
 	var serr *SpecError
+	// Every part is compiled even after a mistake, so that one run of
+	// `logspan check` lists them all; a part that failed is left out.
+	var errs SpecErrors
+	fail := func(e *SpecError) { errs = append(errs, e) }
 
 	m.absent = spec.Absent
 	if m.absent == nil {
@@ -186,50 +190,54 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 	}
 	for i, a := range m.absent {
 		if !utf8.ValidString(a) {
-			return nil, specErr("absent["+strconv.Itoa(i)+"]", "%q is not valid UTF-8", a)
+			fail(specErr("absent["+strconv.Itoa(i)+"]", "%q is not valid UTF-8", a))
 		}
 	}
 
-	if m.times, serr = compileSpanTimes(spec, fi); serr != nil {
-		return nil, serr
+	var timeErrs SpecErrors
+	if m.times, timeErrs = compileSpanTimes(spec, fi); timeErrs != nil {
+		errs = append(errs, timeErrs...)
 	}
 
 	if m.name, serr = compileTemplate("name", spec.Name, fi); serr != nil {
-		return nil, serr
+		fail(serr)
 	}
 	kind, ok := spanKinds[strings.ToLower(spec.Kind)]
 	if !ok {
-		return nil, specErr("kind", "unknown kind %q (expected server, client, internal, producer or consumer)", spec.Kind)
+		fail(specErr("kind", "unknown kind %q (expected server, client, internal, producer or consumer)", spec.Kind))
 	}
 	m.kind = kind
 
 	for i, a := range spec.Attributes {
 		r, serr := compileAttr(i, a, fi)
 		if serr != nil {
-			return nil, serr
+			fail(serr)
+			continue
 		}
 		r.dup = m.attrKeys[r.key]
 		m.attrKeys[r.key] = true
 		m.attrs = append(m.attrs, r)
 	}
 
-	if spec.EventUnit < 0 {
-		return nil, specErr("event_unit", "the unit must be positive, not %s", spec.EventUnit)
-	}
 	m.eventUnit = defaultDurationUnit
-	if spec.EventUnit != 0 {
+	switch {
+	case spec.EventUnit < 0:
+		fail(specErr("event_unit", "the unit must be positive, not %s", spec.EventUnit))
+	case spec.EventUnit != 0:
 		if m.eventUnit, ok = durationUnitOf(spec.EventUnit); !ok {
-			return nil, specErr("event_unit", "the unit must be a positive power of ten of nanoseconds (ns, us, ms or s), not %s", spec.EventUnit)
+			fail(specErr("event_unit", "the unit must be a positive power of ten of nanoseconds (ns, us, ms or s), not %s", spec.EventUnit))
 		}
 	}
 	for i, e := range spec.Events {
 		path := "events[" + strconv.Itoa(i) + "]"
 		if strings.TrimSpace(e.Name) == "" {
-			return nil, specErr(path+".name", "an event needs a name (e.g. %q)", "haproxy.queued")
+			fail(specErr(path+".name", "an event needs a name (e.g. %q)", "haproxy.queued"))
+			continue
 		}
 		f, serr := fi.lookup(path+".duration", e.Duration)
 		if serr != nil {
-			return nil, serr
+			fail(serr)
+			continue
 		}
 		m.events = append(m.events, eventRule{name: e.Name, field: f})
 	}
@@ -237,7 +245,8 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 	for i, st := range spec.Status {
 		c, serr := compileStatus(i, st, fi)
 		if serr != nil {
-			return nil, serr
+			fail(serr)
+			continue
 		}
 		m.status = append(m.status, c)
 	}
@@ -246,7 +255,10 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 	for i, c := range spec.Captures {
 		cp, serr := compileCapture(i, c, fi, seen)
 		if serr != nil {
-			return nil, serr
+			fail(serr)
+			// Keep the positions of the captures after it: the
+			// forwarded and tracestate lookups go by index.
+			cp = capture{field: -1}
 		}
 		if m.tsCapture < 0 {
 			for pos, n := range c.Names {
@@ -261,7 +273,7 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 
 	tc := spec.TraceContext
 	if serr := m.compileForwarded(tc.Forwarded, spec.Captures, fi); serr != nil {
-		return nil, serr
+		fail(serr)
 	}
 	if tc.Fields == nil {
 		for i, f := range fields {
@@ -275,17 +287,21 @@ func compile(spec Spec, fields []string) (*Mapper, *SpecError) {
 	for i, name := range tc.Fields {
 		f, serr := fi.lookup("trace_context.fields["+strconv.Itoa(i)+"]", name)
 		if serr != nil {
-			return nil, serr
+			fail(serr)
+			continue
 		}
 		m.tcFields = append(m.tcFields, f)
 	}
 	if tc.TraceState != "" {
 		if m.tsField, serr = fi.lookup("trace_context.tracestate", tc.TraceState); serr != nil {
-			return nil, serr
+			fail(serr)
 		}
 	}
 	if serr := m.compileTraceContext(tc, fi); serr != nil {
-		return nil, serr
+		fail(serr)
+	}
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	return m, nil
 }
@@ -301,7 +317,9 @@ func (m *Mapper) compileForwarded(name string, captures []CaptureSpec, fi fieldI
 		for pos, n := range c.Names {
 			if strings.EqualFold(strings.TrimSpace(n), name) {
 				m.fwdCapture, m.fwdCapturePos = i, pos
-				m.captures[i].skip[pos] = true
+				if pos < len(m.captures[i].skip) { // a capture that failed to compile has none
+					m.captures[i].skip[pos] = true
+				}
 				return nil
 			}
 		}

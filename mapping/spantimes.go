@@ -20,47 +20,46 @@ type spanTimes struct {
 }
 
 // compileSpanTimes checks that the Spec gives enough to place a span and
-// compiles each part.
-func compileSpanTimes(spec Spec, fi fieldIndex) (spanTimes, *SpecError) {
+// compiles each part, reporting a mistake in each (start, end, duration).
+func compileSpanTimes(spec Spec, fi fieldIndex) (spanTimes, SpecErrors) {
 	st := spanTimes{dur: -1}
 	if spec.Start == nil && spec.End == nil {
 		if spec.Duration != nil {
-			return st, specErr("start", "a duration alone cannot place a span: give start (a field holding the start time), end (the end time), or both")
+			return st, SpecErrors{specErr("start", "a duration alone cannot place a span: give start (a field holding the start time), end (the end time), or both")}
 		}
-		return st, specErr("start", "give start (a field holding the span's start time), end (its end time), or either with a duration")
+		return st, SpecErrors{specErr("start", "give start (a field holding the span's start time), end (its end time), or either with a duration")}
 	}
+	var errs SpecErrors
 	var serr *SpecError
 	if spec.Start != nil {
 		if st.start, serr = compileTime("start", *spec.Start, fi); serr != nil {
-			return st, serr
+			errs = append(errs, serr)
 		}
 	}
 	if spec.End != nil {
 		if st.end, serr = compileTime("end", *spec.End, fi); serr != nil {
-			return st, serr
-		}
-		if st.start != nil && st.end.field == st.start.field {
-			return st, specErr("end.field", "%q is the start's field too: a span would always have zero length (leave end out for that)", spec.End.Field)
+			errs = append(errs, serr)
+		} else if st.start != nil && st.end.field == st.start.field {
+			errs = append(errs, specErr("end.field", "%q is the start's field too: a span would always have zero length (leave end out for that)", spec.End.Field))
 		}
 	}
 	if d := spec.Duration; d != nil {
 		if st.dur, serr = fi.lookup("duration.field", d.Field); serr != nil {
-			return st, serr
-		}
-		if st.start != nil && st.dur == st.start.field || st.end != nil && st.dur == st.end.field {
-			return st, specErr("duration.field", "%q holds a time (start or end), not a duration", d.Field)
+			errs = append(errs, serr)
+		} else if st.start != nil && st.dur == st.start.field || st.end != nil && st.dur == st.end.field {
+			errs = append(errs, specErr("duration.field", "%q holds a time (start or end), not a duration", d.Field))
 		}
 		st.unit = defaultDurationUnit
 		if d.Unit != "" {
 			u, ok := durationUnits[d.Unit]
 			if !ok {
-				return st, specErr("duration.unit", "unknown unit %q (expected s, ms, us, ns or go for Go duration strings such as 1.5ms)", d.Unit)
+				errs = append(errs, specErr("duration.unit", "unknown unit %q (expected s, ms, us, ns or go for Go duration strings such as 1.5ms)", d.Unit))
 			}
 			st.unit = u
 		}
 		st.lowerKey = attribute.Key(d.LowerBoundAttribute)
 	}
-	return st, nil
+	return st, errs
 }
 
 // timeState says what a line holds in a time field.

@@ -128,3 +128,12 @@ func (es SpecErrors) Error() string {
 	}
 	return strings.Join(s, "\n")
 }
+
+// Unwrap lets errors.Is and errors.As look at each mistake.
+func (es SpecErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}

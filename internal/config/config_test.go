@@ -249,3 +249,51 @@ func ruleNames(rs []*Rule) []string {
 	}
 	return out
 }
+
+// TestEveryProblemOfEveryRule is what `logspan check` promises: one run lists
+// every mapping mistake of every rule, each at its own line and column, not
+// just the first of each rule.
+func TestEveryProblemOfEveryRule(t *testing.T) {
+	_, err := parse(t, `rules:
+  - name: a
+    grok: 'at=%{NUMBER:at} took=%{INT:took}ms status=%{INT:status}'
+    start: {field: at, epoch: fortnights}
+    duration: {field: tokk}
+    kind: sideways
+    attributes:
+      - {name: x, field: stat}
+      - {name: y, field: status, type: integer}
+    status:
+      - {field: status, match: '('}
+    trace_context:
+      formats: [w3c, b4]
+  - name: b
+    grok: 'x=%{INT:x}'
+    start: {field: y, epoch: s}
+    events:
+      - {name: e, duration: z}
+`)
+	want := []string{
+		`4:31: rule "a": start.epoch: unknown epoch unit "fortnights"`,
+		`5:23: rule "a": duration.field: unknown field "tokk"`,
+		`6:11: rule "a": kind: unknown kind "sideways"`,
+		`8:26: rule "a": attributes[0].field: unknown field "stat"`,
+		`9:40: rule "a": attributes[1].type: unknown type "integer"`,
+		`11:32: rule "a": status[0].match: not a Go regular expression`,
+		`13:22: rule "a": trace_context.formats[1]: unknown format "b4"`,
+		`16:20: rule "b": start.field: unknown field "y"`,
+		`18:29: rule "b": events[0].duration: unknown field "z"`,
+	}
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("error is %T, want Problems: %v", err, err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q", w)
+		}
+	}
+	if len(ps) != len(want) {
+		t.Errorf("got %d problems, want %d:\n%v", len(ps), len(want), err)
+	}
+}
