@@ -167,7 +167,13 @@ func New(spec Spec, fields []string) (*Mapper, error) {
 }
 
 func compile(spec Spec, fields []string) (*Mapper, SpecErrors) {
-	fi := newFieldIndex(fields)
+	return compileIndex(spec, newFieldIndex(fields))
+}
+
+// compileIndex is compile against a field index: the parser's fields, or
+// one that records every name asked for (see Spec.FieldNames).
+func compileIndex(spec Spec, fi fieldIndex) (*Mapper, SpecErrors) {
+	fields := fi.names
 	m := &Mapper{
 		rule:          spec.Rule,
 		service:       spec.Service,

@@ -39,6 +39,9 @@ func specErr(path, format string, args ...any) *SpecError {
 type fieldIndex struct {
 	names []string
 	index map[string]int
+	// rec, when set, makes every name a field: lookup gives an unknown
+	// name the next number and appends it to *rec (see Spec.FieldNames).
+	rec *[]string
 }
 
 func newFieldIndex(fields []string) fieldIndex {
@@ -59,6 +62,11 @@ func (fi fieldIndex) lookup(path, name string) (int, *SpecError) {
 	}
 	if i, ok := fi.index[name]; ok {
 		return i, nil
+	}
+	if fi.rec != nil {
+		fi.index[name] = len(*fi.rec)
+		*fi.rec = append(*fi.rec, name)
+		return fi.index[name], nil
 	}
 	var known []string
 	for _, f := range fi.names {
