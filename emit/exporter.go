@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"time"
-
 )
 
 // Exporter sends batches of span records to one destination, an OTLP
@@ -84,8 +83,8 @@ func (e *Exporter) ToStdout() bool { return e.target.stdout }
 
 // Reload reads the TLS certificate files again (on SIGHUP), so that rotated
 // certificates take effect without a restart: connections made from now on
-// use them. OTLP/HTTP closes its idle connections so that the next request
-// makes a new one; a gRPC connection is kept until it breaks. On an error
+// use them. OTLP/HTTP moves to new connections at once; the gRPC
+// connection is kept until it breaks (the collector restarts, say). On an error
 // the certificates in use stay.
 func (e *Exporter) Reload() error {
 	if e.target.tls == nil {
@@ -95,7 +94,7 @@ func (e *Exporter) Reload() error {
 		return err
 	}
 	if h, ok := e.tr.(*httpTransport); ok {
-		h.closeIdle()
+		h.reconnect()
 	}
 	return nil
 }

@@ -26,9 +26,11 @@ type httpTransport struct {
 	gzip    bool
 	timeout time.Duration
 	header  http.Header
-	hc      *http.Client
-	tr      *http.Transport
-	closed  atomic.Bool
+	// newTransport makes a connection pool; reconnect replaces the one in
+	// tr with a fresh one after the certificates were reloaded.
+	newTransport func() *http.Transport
+	tr           atomic.Pointer[http.Transport]
+	closed       atomic.Bool
 }
 
 // errShutdown is the error of a Send after Shutdown.
@@ -39,20 +41,23 @@ var errShutdown = errors.New("the exporter is shut down")
 const maxAnswer = 1 << 20
 
 func newHTTPTransport(t target, cfg Config) *httpTransport {
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          cfg.MaxInFlight,
-		MaxIdleConnsPerHost:   cfg.MaxInFlight,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		// A batch is a few hundred KiB: write it in few calls.
-		WriteBufferSize: 64 << 10,
-	}
-	if t.tls != nil {
-		tr.TLSClientConfig = t.tls.config()
+	pool := func() *http.Transport {
+		tr := &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          cfg.MaxInFlight,
+			MaxIdleConnsPerHost:   cfg.MaxInFlight,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+			// A batch is a few hundred KiB: write it in few calls.
+			WriteBufferSize: 64 << 10,
+		}
+		if t.tls != nil {
+			tr.TLSClientConfig = t.tls.config()
+		}
+		return tr
 	}
 	h := http.Header{}
 	for k, v := range t.headers {
@@ -69,10 +74,9 @@ func newHTTPTransport(t target, cfg Config) *httpTransport {
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("User-Agent", "logspan/"+cfg.Version)
-	return &httpTransport{
-		url: t.url, json: json, gzip: gz, timeout: t.timeout, header: h,
-		hc: &http.Client{Transport: tr}, tr: tr,
-	}
+	ht := &httpTransport{url: t.url, json: json, gzip: gz, timeout: t.timeout, header: h, newTransport: pool}
+	ht.tr.Store(pool())
+	return ht
 }
 
 func (h *httpTransport) call(ctx context.Context, b *Batch) callResult {
@@ -106,7 +110,7 @@ func (h *httpTransport) call(ctx context.Context, b *Batch) callResult {
 		return callResult{err: err}
 	}
 	req.Header = h.header.Clone()
-	resp, err := h.hc.Do(req)
+	resp, err := h.tr.Load().RoundTrip(req)
 	if err != nil {
 		if h.closed.Load() {
 			return callResult{err: errShutdown}
@@ -159,12 +163,18 @@ func compress(buf *bytes.Buffer, data []byte) error {
 	return w.Close()
 }
 
-// closeIdle closes idle connections, so that the next request connects
-// (and handshakes) anew.
-func (h *httpTransport) closeIdle() { h.tr.CloseIdleConnections() }
+// reconnect makes the next requests use new connections (and so new TLS
+// handshakes, with the certificates just reloaded). Requests under way
+// finish on the old ones, which close as they fall idle.
+func (h *httpTransport) reconnect() {
+	old := h.tr.Swap(h.newTransport())
+	old.CloseIdleConnections()
+	// A connection still finishing a request goes idle later.
+	time.AfterFunc(2*h.timeout, old.CloseIdleConnections)
+}
 
 func (h *httpTransport) shutdown(context.Context) error {
 	h.closed.Store(true)
-	h.tr.CloseIdleConnections()
+	h.tr.Load().CloseIdleConnections()
 	return nil
 }

@@ -96,7 +96,7 @@ func TestHTTPRetryHonoursRetryAfter(t *testing.T) {
 	}
 	waits := clk.recorded()
 	// The date has whole seconds: the clock's fraction is lost.
-	frac := time.Duration(baseTime.Add(7*time.Second).Nanosecond())
+	frac := time.Duration(baseTime.Add(7 * time.Second).Nanosecond())
 	if len(waits) != 2 || waits[0] != 7*time.Second || waits[1] != 9*time.Second-frac {
 		t.Errorf("waits %v, want [7s %v]", waits, 9*time.Second-frac)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
 )
 
 // Sender exports one batch and reports its outcome. Batcher depends on this
