@@ -17,6 +17,10 @@ const (
 	protoHTTPJSON     = "http/json"
 )
 
+// Protocols are the values Config.Protocol takes, for callers that check a
+// setting before building an Exporter.
+var Protocols = []string{protoGRPC, protoHTTPProtobuf, protoHTTPJSON}
+
 // The OTLP default endpoints, used when a protocol is set but no endpoint.
 const (
 	defaultGRPCEndpoint = "http://localhost:4317"
