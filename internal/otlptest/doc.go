@@ -1,5 +1,6 @@
-// Package otlptest runs a real OTLP/gRPC trace receiver inside a test
-// process, so that exporter tests go through the same gRPC stack, proto
+// Package otlptest runs real OTLP trace receivers, gRPC (Receiver) and
+// HTTP (HTTPReceiver), inside a test process, so that exporter tests go
+// through the same gRPC or HTTP stack, proto
 // encoding and error handling a collector would exercise, instead of a mock
 // that only checks what the test author expected the exporter to do.
 //
