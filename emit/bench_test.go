@@ -52,6 +52,33 @@ func BenchmarkSend(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/512, "ns/span")
 }
 
+// BenchmarkSendHTTP is BenchmarkSend over OTLP/HTTP (protobuf, loopback,
+// no compression) to an in-process receiver that counts spans without
+// decoding them.
+func BenchmarkSendHTTP(b *testing.B) {
+	recv, err := otlptest.ListenHTTPCounter("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer recv.Stop()
+	e, err := New(context.Background(), Config{Protocol: "http/protobuf", Endpoint: recv.Endpoint(), HostName: "h", Version: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = e.Shutdown(context.Background()) }()
+	batch := e.Encoder().Batch(benchRecords(512))
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := e.Send(context.Background(), batch); !r.OK() {
+			b.Fatal(r.Err)
+		}
+	}
+	if got := recv.Spans(); got != int64(b.N)*512 {
+		b.Fatalf("receiver counted %d spans, want %d", got, b.N*512)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/512, "ns/span")
+}
+
 // BenchmarkEncode measures the encoder alone: records into a batch, and the
 // batch laid out as a request.
 func BenchmarkEncode(b *testing.B) {
