@@ -29,7 +29,7 @@ func benchRecords(n int) []mapping.Span {
 
 // BenchmarkSend exports an encoded 512-span batch over real gRPC (loopback)
 // to an in-process receiver that counts spans without decoding them, and
-// reports the cost per span of the gRPC client and the receiver's share
+// reports the cost per span of the gRPC transport and the receiver's share
 // (BenchmarkEncode measures the encoding, done as spans join a batch).
 func BenchmarkSend(b *testing.B) {
 	recv, err := otlptest.ListenCounter("127.0.0.1:0")

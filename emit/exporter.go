@@ -47,7 +47,7 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 	case t.stdout:
 		tr, err = newSDKTransport(ctx, &stdoutClient{w: cfg.Stdout})
 	case t.protocol == protoGRPC:
-		tr, err = newSDKTransport(ctx, grpcClient(t))
+		tr, err = newGRPCTransport(t, cfg.Version)
 	default:
 		tr = newHTTPTransport(t, cfg)
 	}

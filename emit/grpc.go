@@ -2,68 +2,126 @@ package emit
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/credentials/insecure"
+	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip compressor
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
 )
 
-// sdkTransport sends through an otlptrace.Client: the SDK's gRPC client, or
-// stdoutClient. The batch's encoding reaches the client as ResourceSpans
-// whose unknown fields hold it (see Encoder), so nothing is re-encoded.
+// grpcTransport sends OTLP/gRPC on one gRPC connection of its own. It calls
+// TraceService/Export with the batch's encoded request as it is (see
+// requestCodec), so nothing is re-encoded or copied into messages, and it
+// takes every setting from target: the SDK's gRPC client would also read
+// OTEL_EXPORTER_OTLP_* itself, and complain about forms logspan accepts.
+type grpcTransport struct {
+	conn    *grpc.ClientConn
+	md      metadata.MD
+	timeout time.Duration
+	opts    []grpc.CallOption
+	closed  atomic.Bool
+}
+
+// exportMethod is the OTLP trace service's Export method.
+const exportMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+// writeBufferBytes is the gRPC connection's write buffer: a whole batch of
+// the default size goes out in one or two write calls (gRPC's 32 KiB
+// default took a dozen for each).
+const writeBufferBytes = 512 << 10
+
+func newGRPCTransport(t target, version string) (*grpcTransport, error) {
+	creds := insecure.NewCredentials()
+	if !t.insecure {
+		creds = credentials.NewTLS(t.tls.config())
+	}
+	conn, err := grpc.NewClient(t.host,
+		grpc.WithTransportCredentials(creds),
+		grpc.WithWriteBufferSize(writeBufferBytes),
+		grpc.WithUserAgent("logspan/"+version),
+	)
+	if err != nil {
+		return nil, err
+	}
+	g := &grpcTransport{conn: conn, md: metadata.New(t.headers), timeout: t.timeout,
+		opts: []grpc.CallOption{grpc.ForceCodec(requestCodec{})}}
+	if t.compression == "gzip" {
+		g.opts = append(g.opts, grpc.UseCompressor("gzip"))
+	}
+	return g, nil
+}
+
+func (g *grpcTransport) call(ctx context.Context, b *Batch) callResult {
+	if g.closed.Load() {
+		return callResult{err: errShutdown}
+	}
+	bp := encodeBuffers.Get().(*[]byte)
+	body := b.request((*bp)[:0])
+	defer putEncodeBuffer(bp, body)
+	callCtx, cancel := context.WithTimeout(metadata.NewOutgoingContext(ctx, g.md), g.timeout)
+	defer cancel()
+	var resp coltracepb.ExportTraceServiceResponse
+	err := g.conn.Invoke(callCtx, exportMethod, &body, &resp, g.opts...)
+	if err == nil {
+		if ps := resp.GetPartialSuccess(); ps != nil {
+			return callResult{partial: true, rejected: ps.GetRejectedSpans(), msg: ps.GetErrorMessage()}
+		}
+		return callResult{}
+	}
+	if g.closed.Load() {
+		return callResult{err: errShutdown}
+	}
+	r := callResult{err: err, reached: true}
+	r.retry, r.throttle = retryable(err)
+	return r
+}
+
+func (g *grpcTransport) shutdown(context.Context) error {
+	g.closed.Store(true)
+	return g.conn.Close()
+}
+
+// requestCodec marshals an export request that is already encoded (a
+// *[]byte) as its bytes, and anything else, the answer included, as
+// protobuf. Its name is gRPC's protobuf codec's, so the request goes out
+// as the application/grpc+proto every collector takes.
+type requestCodec struct{}
+
+func (requestCodec) Name() string { return "proto" }
+
+func (requestCodec) Marshal(v any) ([]byte, error) {
+	switch m := v.(type) {
+	case *[]byte:
+		return *m, nil
+	case proto.Message:
+		return proto.Marshal(m)
+	}
+	return nil, fmt.Errorf("emit: cannot marshal %T", v)
+}
+
+func (requestCodec) Unmarshal(data []byte, v any) error {
+	m, ok := v.(proto.Message)
+	if !ok {
+		return errors.New("emit: cannot unmarshal into a non-message")
+	}
+	return proto.Unmarshal(data, m)
+}
+
+// sdkTransport writes through an otlptrace.Client: stdoutClient, on the same
+// SDK exporter path a collector's client would take.
 type sdkTransport struct {
-	exp    *otlptrace.Exporter // owns the client's connection
+	exp    *otlptrace.Exporter
 	client otlptrace.Client
 }
 
-// writeBufferBytes is the gRPC connection's write buffer: a whole batch of
-// the default size goes out in one or two write calls.
-const writeBufferBytes = 512 << 10
-
-// grpcClient is the SDK's gRPC client for t. Every setting is passed as an
-// option, so that the client dials what t says and nothing it would read
-// from OTEL_EXPORTER_OTLP_* itself (options win over the environment).
-func grpcClient(t target) otlptrace.Client {
-	opts := []otlptracegrpc.Option{
-		otlptracegrpc.WithEndpoint(t.host),
-		otlptracegrpc.WithTimeout(t.timeout),
-		// Send retries whole batches itself, with a budget the caller
-		// chooses and an outcome it reports; the exporter's own retry
-		// would hide attempts and give up on its own schedule.
-		otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}),
-	}
-	if t.insecure {
-		opts = append(opts, otlptracegrpc.WithInsecure())
-	} else {
-		opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(t.tls.config())))
-	}
-	if len(t.headers) > 0 {
-		opts = append(opts, otlptracegrpc.WithHeaders(t.headers))
-	}
-	// Extra dial options must reach the exporter in a single
-	// WithDialOption, because each such option replaces the last.
-	dial := []grpc.DialOption{
-		grpc.WithChainUnaryInterceptor(recordAnswer),
-		// An export request is a few hundred KiB; gRPC's 32 KiB default
-		// write buffer took a dozen write calls for each.
-		grpc.WithWriteBufferSize(writeBufferBytes),
-	}
-	switch {
-	case t.compression == "gzip":
-		opts = append(opts, otlptracegrpc.WithCompressor("gzip"))
-	case t.compressionSet:
-		// The exporter has no option for "none" that overrides a gzip from
-		// the environment without logging a complaint; asking gRPC for the
-		// identity encoding on every call does the same thing quietly.
-		dial = append(dial, grpc.WithDefaultCallOptions(grpc.UseCompressor(encoding.Identity)))
-	}
-	return otlptracegrpc.NewClient(append(opts, otlptracegrpc.WithDialOption(dial...))...)
-}
-
-// newSDKTransport starts client. It does not wait for a collector to be
-// reachable.
 func newSDKTransport(ctx context.Context, client otlptrace.Client) (*sdkTransport, error) {
 	exp, err := otlptrace.New(ctx, client)
 	if err != nil {
@@ -75,24 +133,9 @@ func newSDKTransport(ctx context.Context, client otlptrace.Client) (*sdkTranspor
 func (s *sdkTransport) call(ctx context.Context, b *Batch) callResult {
 	bp := encodeBuffers.Get().(*[]byte)
 	rs, buf := b.resourceSpans((*bp)[:0])
-	callCtx, rec := withCallRecord(ctx)
-	err := s.client.UploadTraces(callCtx, rs)
-	// The request was marshalled (copied) by the client: the bytes can
-	// serve the next batch.
+	err := s.client.UploadTraces(ctx, rs)
 	putEncodeBuffer(bp, buf)
-	if err == nil {
-		return callResult{}
-	}
-	if rejected, msg, ok := partialSuccess(rec, err); ok {
-		return callResult{partial: true, rejected: rejected, msg: msg}
-	}
-	// The bare gRPC error reads better than the exporter's wrapping.
-	r := callResult{err: err, reached: rec.seen}
-	if rec.seen && rec.err != nil {
-		r.err = rec.err
-	}
-	r.retry, r.throttle = retryable(r.err)
-	return r
+	return callResult{err: err}
 }
 
 func (s *sdkTransport) shutdown(ctx context.Context) error { return s.exp.Shutdown(ctx) }

@@ -44,10 +44,7 @@ type target struct {
 
 	headers     map[string]string
 	compression string // "gzip" or "none"
-	// compressionSet says compression was asked for (config or
-	// environment), not just defaulted.
-	compressionSet bool
-	timeout        time.Duration
+	timeout     time.Duration
 
 	// warnings are settings an operator should know are unsafe.
 	warnings []string
@@ -128,7 +125,6 @@ func (t *target) resolveSettings(cfg Config, env otlpEnv) error {
 		v, from = env.lookup("COMPRESSION")
 		comp = strings.ToLower(v)
 	}
-	t.compressionSet = comp != ""
 	switch comp {
 	case "":
 		comp = "none"

@@ -121,7 +121,7 @@ func TestSettingsPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.compression != "none" || !got.compressionSet || got.headers["c"] != "3" || len(got.headers) != 1 {
+	if got.compression != "none" || got.headers["c"] != "3" || len(got.headers) != 1 {
 		t.Errorf("headers %v compression %q", got.headers, got.compression)
 	}
 	env["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"] = "soon"
