@@ -80,19 +80,48 @@ func (b *Batch) reset() {
 func (b *Batch) resourceSpans(buf []byte) ([]*tracepb.ResourceSpans, []byte) {
 	out := make([]*tracepb.ResourceSpans, 0, len(b.groups))
 	for i := range b.groups {
-		g := &b.groups[i]
 		start := len(buf)
-		buf = append(buf, g.res.resource...)
-		buf = appendTag(buf, fResourceSpansScopeSpans, protowire.BytesType)
-		buf = appendVarint(buf, uint64(len(g.res.scope)+len(g.spans)))
-		buf = append(buf, g.res.scope...)
-		buf = append(buf, g.spans...)
-		buf = pbString(buf, fResourceSpansSchemaURL, g.res.schemaURL)
+		buf = b.groups[i].appendContent(buf)
 		rs := &tracepb.ResourceSpans{}
 		rs.ProtoReflect().SetUnknown(buf[start:len(buf):len(buf)])
 		out = append(out, rs)
 	}
 	return out, buf
+}
+
+// request appends the whole batch as an encoded ExportTraceServiceRequest,
+// the body of an OTLP/HTTP protobuf request, to buf.
+func (b *Batch) request(buf []byte) []byte {
+	for i := range b.groups {
+		g := &b.groups[i]
+		buf = appendTag(buf, fRequestResourceSpans, protowire.BytesType)
+		buf = appendVarint(buf, uint64(g.contentSize()))
+		buf = g.appendContent(buf)
+	}
+	return buf
+}
+
+// fRequestResourceSpans is resource_spans in ExportTraceServiceRequest.
+const fRequestResourceSpans = 1
+
+// appendContent appends the fields of the group's ResourceSpans message.
+func (g *spanGroup) appendContent(buf []byte) []byte {
+	buf = append(buf, g.res.resource...)
+	buf = appendTag(buf, fResourceSpansScopeSpans, protowire.BytesType)
+	buf = appendVarint(buf, uint64(len(g.res.scope)+len(g.spans)))
+	buf = append(buf, g.res.scope...)
+	buf = append(buf, g.spans...)
+	return pbString(buf, fResourceSpansSchemaURL, g.res.schemaURL)
+}
+
+// contentSize is the length appendContent appends.
+func (g *spanGroup) contentSize() int {
+	scope := len(g.res.scope) + len(g.spans)
+	n := len(g.res.resource) + protowire.SizeTag(fResourceSpansScopeSpans) + protowire.SizeBytes(scope)
+	if g.res.schemaURL != "" {
+		n += protowire.SizeTag(fResourceSpansSchemaURL) + protowire.SizeBytes(len(g.res.schemaURL))
+	}
+	return n
 }
 
 // Batch encodes spans into a new batch, in order. The Batcher builds its

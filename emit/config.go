@@ -9,19 +9,33 @@ import (
 // defaults documented on each; the standard OTEL_EXPORTER_OTLP_* variables
 // fill what the config leaves empty.
 type Config struct {
-	// Endpoint is the OTLP/gRPC collector address ("host:port" or an
-	// http:// or https:// URL). Empty: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
-	// OTEL_EXPORTER_OTLP_ENDPOINT; with neither, spans go to Stdout as
-	// OTLP/JSON lines.
+	// Protocol is "grpc", "http/protobuf" or "http/json". Empty:
+	// OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else
+	// grpc.
+	Protocol string
+	// Endpoint is the collector. For gRPC, "host:port" or an http:// or
+	// https:// URL without a path; for HTTP, an http:// or https:// URL,
+	// used as is when it has a path, with /v1/traces added when it has
+	// none. Empty: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is) or
+	// OTEL_EXPORTER_OTLP_ENDPOINT (a base: /v1/traces is added for HTTP);
+	// with neither, the OTLP default for the protocol when a protocol is
+	// set, else spans go to Stdout as OTLP/JSON lines. See resolveTarget.
 	Endpoint string
-	// Insecure disables TLS (also OTEL_EXPORTER_OTLP_INSECURE=true, or an
-	// http:// endpoint).
+	// Insecure disables TLS for a gRPC host:port endpoint (also
+	// OTEL_EXPORTER_OTLP_INSECURE=true). A URL's scheme decides for itself.
 	Insecure bool
-	// Headers are sent with every export (e.g. an API key).
+	// TLS holds the certificates of a TLS connection; the standard
+	// OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE, _CLIENT_CERTIFICATE and
+	// _CLIENT_KEY variables fill the files it leaves empty.
+	TLS TLSConfig
+	// Headers are sent with every export (e.g. an API key). Empty:
+	// OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS.
 	Headers map[string]string
-	// Compression is "gzip" or "none" ("" leaves the exporter's default).
+	// Compression is "gzip" or "none" (empty:
+	// OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION, else none).
 	Compression string
-	// Timeout bounds one export call (default 10s).
+	// Timeout bounds one export call (zero:
+	// OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT in milliseconds, else 10s).
 	Timeout time.Duration
 
 	// BatchSize is the most spans in one export request (default 512).
@@ -73,3 +87,24 @@ type RetryConfig struct {
 	// nothing; backfill gives up and reports).
 	MaxElapsed time.Duration
 }
+
+// TLSConfig is the TLS of the connection to the collector. The files are
+// read when the exporter starts and again on Exporter.Reload, so that
+// rotated certificates are used without a restart.
+type TLSConfig struct {
+	// CAFile is a PEM file of the certificates the collector's certificate
+	// must chain to. Empty: the system's roots.
+	CAFile string
+	// CertFile and KeyFile are a PEM client certificate and its key, for a
+	// collector that asks for one (mutual TLS). Both or neither.
+	CertFile, KeyFile string
+	// ServerName is the name the collector's certificate must carry (and
+	// the SNI sent). Empty: the endpoint's host.
+	ServerName string
+	// InsecureSkipVerify accepts any certificate from the collector. Only
+	// for tests: anyone on the path can read the spans.
+	InsecureSkipVerify bool
+}
+
+// isZero reports whether nothing of the TLS settings is set.
+func (c TLSConfig) isZero() bool { return c == TLSConfig{} }

@@ -26,19 +26,18 @@ import (
 // the garbage of all three); appending the bytes directly costs well under
 // one. The SDK still provides what it is the authority on: the resource
 // (host, OTEL_RESOURCE_ATTRIBUTES, telemetry.sdk.*), the span limits read
-// from OTEL_SPAN_*_LIMIT and OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, and the
-// gRPC client with its configuration. The encoding applies the same rules
+// from OTEL_SPAN_*_LIMIT and OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT. The
+// encoding applies the same rules
 // an SDK span would (invalid attributes dropped and counted, duplicate keys
 // resolved to the last value at the first position, count and length
 // limits, oldest events and links evicted beyond their limits, status
 // message only with Error, unspecified kind made internal); emit's tests
 // check it byte for byte against the SDK path.
 //
-// Each ResourceSpans handed to the gRPC client is an empty message whose
-// unknown fields hold the encoded resource, scope and spans: the protobuf
-// runtime writes unknown fields back verbatim, so the request on the wire
-// is ordinary OTLP, and the client keeps doing what it does (TLS, headers,
-// compression, timeouts) without re-encoding anything.
+// A batch goes to gRPC and OTLP/HTTP as the bytes of its export request
+// (Batch.request). For stdout, each ResourceSpans is an empty message whose
+// unknown fields hold the encoded resource, scope and spans
+// (Batch.resourceSpans): the protobuf runtime reads them back as OTLP.
 type Encoder struct {
 	base    *resource.Resource
 	version string

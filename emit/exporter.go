@@ -6,22 +6,18 @@ import (
 	"math/rand/v2"
 	"os"
 	"time"
-
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"google.golang.org/grpc"
 )
 
-// Exporter sends batches of span records to one destination, an OTLP/gRPC
-// collector or stdout, and reports per batch what became of them. It does
-// not queue or drop anything itself: Send blocks until the batch is
-// settled, which lets the caller hold back its read position (and so its
-// memory) while the collector is slow or away. Safe for concurrent use.
+// Exporter sends batches of span records to one destination, an OTLP
+// collector (gRPC or HTTP) or stdout, and reports per batch what became of
+// them. It does not queue or drop anything itself: Send blocks until the
+// batch is settled, which lets the caller hold back its read position (and
+// so its memory) while the collector is slow or away. Safe for concurrent
+// use.
 type Exporter struct {
 	cfg    Config
 	target target
-	exp    *otlptrace.Exporter // owns the client's connection
-	client otlptrace.Client
+	tr     transport
 	enc    *Encoder
 
 	// Seams for tests; New sets the real ones.
@@ -30,15 +26,12 @@ type Exporter struct {
 	rnd   func(int64) int64
 }
 
-// writeBufferBytes is the gRPC connection's write buffer: a whole batch of
-// the default size goes out in one or two write calls.
-const writeBufferBytes = 512 << 10
-
-// New builds an Exporter from cfg: a gRPC exporter when an endpoint is
-// configured (in cfg or OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT), stdout
-// otherwise. It does not wait for the collector to be reachable: a
-// collector that is down at start-up is handled like one that goes down
-// later, by Send retrying.
+// New builds an Exporter from cfg: OTLP/gRPC or OTLP/HTTP when an endpoint
+// or a protocol is configured (in cfg or the OTEL_EXPORTER_OTLP_*
+// variables), stdout otherwise. It reads the TLS certificate files now, so
+// that a missing one is reported at start-up, but does not wait for the
+// collector to be reachable: a collector that is down at start-up is
+// handled like one that goes down later, by Send retrying.
 func New(ctx context.Context, cfg Config) (*Exporter, error) {
 	cfg = cfg.withDefaults()
 	t, err := resolveTarget(cfg, os.Getenv)
@@ -49,31 +42,22 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	var client otlptrace.Client
-	if t.stdout {
-		client = &stdoutClient{w: cfg.Stdout}
-	} else {
-		opts := append(t.opts,
-			// Send retries whole batches itself, with a budget the caller
-			// chooses and an outcome it reports; the exporter's own retry
-			// would hide attempts and give up on its own schedule.
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}),
-			otlptracegrpc.WithDialOption(append(t.dial, grpc.WithChainUnaryInterceptor(recordAnswer),
-				// An export request is a few hundred KiB; gRPC's 32 KiB
-				// default write buffer took a dozen write calls for each.
-				grpc.WithWriteBufferSize(writeBufferBytes))...),
-		)
-		client = otlptracegrpc.NewClient(opts...)
+	var tr transport
+	switch {
+	case t.stdout:
+		tr, err = newSDKTransport(ctx, &stdoutClient{w: cfg.Stdout})
+	case t.protocol == protoGRPC:
+		tr, err = newGRPCTransport(t, cfg.Version)
+	default:
+		tr = newHTTPTransport(t, cfg)
 	}
-	exp, err := otlptrace.New(ctx, client)
 	if err != nil {
 		return nil, fmt.Errorf("emit: starting exporter to %s: %w", t.where(), err)
 	}
 	return &Exporter{
 		cfg:    cfg,
 		target: t,
-		exp:    exp,
-		client: client,
+		tr:     tr,
 		enc:    newEncoder(base, cfg.Version),
 		sleep:  sleepCtx,
 		now:    time.Now,
@@ -82,19 +66,43 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 }
 
 // Destination describes where spans go, for the daemon's start-up log line,
-// e.g. "OTLP/gRPC collector at 127.0.0.1:4317 (insecure)" or "stdout as
-// OTLP/JSON". It never includes headers, which may hold credentials.
+// e.g. "OTLP/gRPC collector at 127.0.0.1:4317 (insecure)", "OTLP/HTTP
+// collector at https://otlp.example:4318/v1/traces (protobuf, TLS)" or
+// "stdout as OTLP/JSON": the address is the one dialed. It never includes
+// headers, which may hold credentials.
 func (e *Exporter) Destination() string { return e.target.describe() }
+
+// Warnings are settings the operator should be warned about at start-up
+// (a collector certificate that is not verified).
+func (e *Exporter) Warnings() []string { return e.target.warnings }
 
 // ToStdout reports whether spans are written to stdout, so that the caller
 // can keep its own output (logs, progress) off stdout and the stream stays
 // parseable.
 func (e *Exporter) ToStdout() bool { return e.target.stdout }
 
+// Reload reads the TLS certificate files again (on SIGHUP), so that rotated
+// certificates take effect without a restart: connections made from now on
+// use them. OTLP/HTTP moves to new connections at once; the gRPC
+// connection is kept until it breaks (the collector restarts, say). On an error
+// the certificates in use stay.
+func (e *Exporter) Reload() error {
+	if e.target.tls == nil {
+		return nil
+	}
+	if err := e.target.tls.reload(); err != nil {
+		return err
+	}
+	if h, ok := e.tr.(*httpTransport); ok {
+		h.reconnect()
+	}
+	return nil
+}
+
 // Shutdown closes the connection to the collector. Call it after the last
 // Send has returned; Sends after it fail without retrying.
 func (e *Exporter) Shutdown(ctx context.Context) error {
-	if err := e.exp.Shutdown(ctx); err != nil {
+	if err := e.tr.shutdown(ctx); err != nil {
 		return fmt.Errorf("emit: closing exporter to %s: %w", e.target.where(), err)
 	}
 	return nil

@@ -329,7 +329,7 @@ func TestHeadersAndCompressionFromConfig(t *testing.T) {
 			if h := recv.Header("x-api-key"); len(h) != 1 || h[0] != "secret" {
 				t.Errorf("header %v", h)
 			}
-			wantEnc := map[string]string{"gzip": "gzip", "none": "identity", "": ""}[comp]
+			wantEnc := map[string]string{"gzip": "gzip", "none": "", "": ""}[comp]
 			if got := recv.Compression(); got != wantEnc {
 				t.Errorf("grpc-encoding %q, want %q", got, wantEnc)
 			}
@@ -343,7 +343,7 @@ func TestHeadersAndCompressionFromConfig(t *testing.T) {
 func TestCompressionFromEnvironment(t *testing.T) {
 	for _, tc := range []struct{ env, cfg, want string }{
 		{"gzip", "", "gzip"},
-		{"gzip", "none", "identity"}, // Config wins over the environment
+		{"gzip", "none", ""}, // Config wins over the environment
 	} {
 		t.Run(tc.env+"/"+tc.cfg, func(t *testing.T) {
 			noOTLPEnv(t)

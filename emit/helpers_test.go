@@ -111,6 +111,10 @@ func noOTLPEnv(t *testing.T) {
 		"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
 		"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
 		"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+		"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+		"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+		"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+		"OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
 		"OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME",
 	} {
 		t.Setenv(v, "")
@@ -120,8 +124,14 @@ func noOTLPEnv(t *testing.T) {
 // newTestExporter points an Exporter at recv with a fake clock.
 func newTestExporter(t *testing.T, recv *otlptest.Receiver, edit func(*Config)) (*Exporter, *fakeClock) {
 	t.Helper()
+	return newTestExporterAt(t, recv.Endpoint(), edit)
+}
+
+// newTestExporterAt is newTestExporter for any endpoint.
+func newTestExporterAt(t *testing.T, endpoint string, edit func(*Config)) (*Exporter, *fakeClock) {
+	t.Helper()
 	cfg := Config{
-		Endpoint: recv.Endpoint(),
+		Endpoint: endpoint,
 		HostName: "test-host",
 		Version:  "1.2.3",
 		Retry:    RetryConfig{Initial: 100 * time.Millisecond, Max: 2 * time.Second, MaxElapsed: time.Minute},

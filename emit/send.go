@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
 // Sender exports one batch and reports its outcome. Batcher depends on this
@@ -30,19 +28,12 @@ func (e *Exporter) Encoder() *Encoder { return e.enc }
 // acknowledged it, answered a partial success, refused it for good, or the
 // retry budget (cfg.Retry.MaxElapsed) or ctx ran out. Transient errors
 // (unavailable, overloaded, timed out) re-send the whole batch after an
-// exponential, jittered wait; partially rejected spans are not re-sent. The
-// Result accounts for every span, the invalid ones as rejected. Send does
-// not keep the batch after it returns.
+// exponential, jittered wait, or the wait the collector asked for if
+// longer; partially rejected spans are not re-sent. The Result accounts for
+// every span, the invalid ones as rejected. Send does not keep the batch
+// after it returns.
 func (e *Exporter) Send(ctx context.Context, b *Batch) Result {
-	bp := encodeBuffers.Get().(*[]byte)
-	rs, buf := b.resourceSpans((*bp)[:0])
-	r := e.export(ctx, rs, b.n)
-	// The request was marshalled (copied) by the client: the bytes can
-	// serve the next batch, unless one outsized batch made them huge.
-	if cap(buf) <= maxKeptBuffer {
-		*bp = buf
-		encodeBuffers.Put(bp)
-	}
+	r := e.export(ctx, b)
 	if invalid := b.invalid; len(invalid) > 0 {
 		// A record OTLP cannot represent would be refused however often
 		// it is sent: count it with the rejected spans.
@@ -58,35 +49,39 @@ var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512<<10); r
 // maxKeptBuffer is the largest encoding buffer returned to the pool.
 const maxKeptBuffer = 8 << 20
 
-// export sends n encoded spans, retrying as Send describes.
-func (e *Exporter) export(ctx context.Context, rs []*tracepb.ResourceSpans, n int) Result {
+// putEncodeBuffer gives buf, grown from *bp, back to the pool, unless one
+// outsized batch made it huge.
+func putEncodeBuffer(bp *[]byte, buf []byte) {
+	if cap(buf) <= maxKeptBuffer {
+		*bp = buf[:0]
+		encodeBuffers.Put(bp)
+	}
+}
+
+// export sends the batch's encoded spans, retrying as Send describes.
+func (e *Exporter) export(ctx context.Context, b *Batch) Result {
+	n := b.n
 	if n == 0 {
 		return Result{}
 	}
 	where := e.target.where()
 	start := e.now()
 	for attempt := 1; ; attempt++ {
-		callCtx, rec := withCallRecord(ctx)
 		callStart := e.now()
-		err := e.client.UploadTraces(callCtx, rs)
+		c := e.tr.call(ctx, b)
 		observe := func(err error, retry bool) {
 			if e.cfg.Observe != nil {
 				e.cfg.Observe(Attempt{Spans: n, Duration: e.now().Sub(callStart), Err: err, Retry: retry})
 			}
 		}
-		if err == nil {
+		if c.err == nil {
 			observe(nil, false)
+			if c.partial {
+				return partialResult(where, n, attempt, c.rejected, c.msg)
+			}
 			return Result{Exported: n, Attempts: attempt}
 		}
-		if rejected, msg, ok := partialSuccess(rec, err); ok {
-			observe(nil, false)
-			return partialResult(where, n, attempt, rejected, msg)
-		}
-		// The bare gRPC error reads better than the exporter's wrapping.
-		last := err
-		if rec.seen && rec.err != nil {
-			last = rec.err
-		}
+		last := c.err
 		fail := func(format string, args ...any) Result {
 			observe(last, false)
 			return Result{Failed: n, Attempts: attempt, Err: fmt.Errorf(format, args...)}
@@ -98,14 +93,16 @@ func (e *Exporter) export(ctx context.Context, rs []*tracepb.ResourceSpans, n in
 		switch {
 		case e.target.stdout:
 			return fail("writing %d spans to stdout: %w", n, last)
-		case !rec.seen:
-			// The request never reached gRPC (e.g. too large, or the
-			// exporter is shut down): nothing to retry.
+		case !c.reached:
+			// The request never went out (e.g. too large, or the exporter
+			// is shut down): nothing to retry.
 			return fail("could not send %d spans to %s: %w", n, where, last)
-		}
-		again, throttle := retryable(last)
-		if !again {
+		case !c.retry:
 			return fail("%s refused %d spans: %w", where, n, last)
+		}
+		throttle := c.throttle
+		if c.retryAfter != "" {
+			throttle = retryAfter(c.retryAfter, e.now())
 		}
 		wait := max(backoffWait(e.cfg.Retry, attempt, e.rnd), throttle)
 		elapsed := e.now().Sub(start)

@@ -97,9 +97,13 @@ func backfill(ctx context.Context, env *Env, cfgPath string, paths []string, sin
 	}
 	if exp.ToStdout() {
 		fmt.Fprintln(env.Stderr, "logspan: no collector configured, so spans go to stdout as OTLP/JSON lines. "+
-			"To send them to a collector, set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 (with OTEL_EXPORTER_OTLP_INSECURE=true for plain gRPC) or exporter.endpoint in "+cfg.File+".")
+			"To send them to a collector, set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 (OTLP/gRPC; for OTLP/HTTP, "+
+			"http://127.0.0.1:4318 with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf) or exporter.endpoint in "+cfg.File+".")
 	} else {
 		log.Info("exporting spans", "to", exp.Destination(), "rules", cfg.File)
+	}
+	for _, w := range exp.Warnings() {
+		log.Warn(w)
 	}
 	stats := pipeline.NewStats(cfg.Rules)
 	b := &pipeline.Backfill{

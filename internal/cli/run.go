@@ -123,6 +123,9 @@ func runDaemon(ctx context.Context, env *Env, log *slog.Logger, f runFlags, path
 	if exp.ToStdout() {
 		log.Warn("no collector configured: spans go to stdout as OTLP/JSON lines; set exporter.endpoint or OTEL_EXPORTER_OTLP_ENDPOINT")
 	}
+	for _, w := range exp.Warnings() {
+		log.Warn(w)
+	}
 
 	if settings.Listen != "off" {
 		stop, addr, err := serveMetrics(settings.Listen, metrics, d, settings.UnhealthyAfter, log)
@@ -142,7 +145,7 @@ func runDaemon(ctx context.Context, env *Env, log *slog.Logger, f runFlags, path
 	stopWatchdog := n.watchdog()
 	defer stopWatchdog()
 
-	go reloadLoop(ctx, env, log, n, d, cfg, f, paths)
+	go reloadLoop(ctx, env, log, n, d, exp, cfg, f, paths)
 
 	runErr := d.Run(stopping(ctx, n))
 	if runErr != nil {
@@ -211,8 +214,10 @@ func daemonExport(ecfg emit.Config, s config.Daemon, env *Env) emit.Config {
 }
 
 // reloadLoop re-reads the rules on every reload request (SIGHUP). Invalid
-// rules are logged with their positions and the running rules stay.
-func reloadLoop(ctx context.Context, env *Env, log *slog.Logger, n *notifier, d *pipeline.Daemon, cfg *config.Config, f runFlags, paths []string) {
+// rules are logged with their positions and the running rules stay. The
+// exporter's TLS certificate files are re-read too, whatever the rules
+// say: rotated certificates need no restart.
+func reloadLoop(ctx context.Context, env *Env, log *slog.Logger, n *notifier, d *pipeline.Daemon, certs certReloader, cfg *config.Config, f runFlags, paths []string) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -220,6 +225,9 @@ func reloadLoop(ctx context.Context, env *Env, log *slog.Logger, n *notifier, d 
 		case <-env.Reload:
 		}
 		n.send(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d", monotonicUsec()))
+		if err := certs.Reload(); err != nil {
+			log.Error("TLS certificates not reloaded, the previous ones stay in use", "err", err)
+		}
 		next, err := config.Load(cfg.File, config.Options{Getenv: env.Getenv})
 		var inputs []config.Input
 		if err == nil {
@@ -250,6 +258,9 @@ func reloadLoop(ctx context.Context, env *Env, log *slog.Logger, n *notifier, d 
 		n.send("READY=1\nSTATUS=following files")
 	}
 }
+
+// certReloader re-reads the exporter's certificates (*emit.Exporter).
+type certReloader interface{ Reload() error }
 
 // serveMetrics serves /metrics and /healthz on addr.
 func serveMetrics(addr string, m *pipeline.Metrics, d *pipeline.Daemon, unhealthyAfter time.Duration, log *slog.Logger) (stop func(), bound string, err error) {

@@ -149,14 +149,21 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 
 func decodeExporter(p *problems, n *yaml.Node) emit.Config {
 	var c emit.Config
-	k := p.keys(n, "exporter", "endpoint", "insecure", "headers", "compression", "timeout",
+	k := p.keys(n, "exporter", "protocol", "endpoint", "insecure", "tls", "headers", "compression", "timeout",
 		"batch_size", "flush_interval", "max_in_flight", "retry")
+	if v := k["protocol"]; v != nil {
+		c.Protocol = p.str(v, "exporter.protocol")
+		if c.Protocol != "" && !contains(emit.Protocols, c.Protocol) {
+			p.at(v, "exporter.protocol: unknown protocol %q (expected one of: %s)", c.Protocol, strings.Join(emit.Protocols, ", "))
+		}
+	}
 	if v := k["endpoint"]; v != nil {
 		c.Endpoint = p.str(v, "exporter.endpoint")
 	}
 	if v := k["insecure"]; v != nil {
 		c.Insecure = p.boolean(v, "exporter.insecure")
 	}
+	c.TLS = decodeTLS(p, k["tls"])
 	c.Headers, _ = p.strMap(k["headers"], "exporter.headers")
 	if v := k["compression"]; v != nil {
 		c.Compression = p.str(v, "exporter.compression")
@@ -172,5 +179,40 @@ func decodeExporter(p *problems, n *yaml.Node) emit.Config {
 	c.Retry.Initial = p.duration(r["initial"], "exporter.retry.initial")
 	c.Retry.Max = p.duration(r["max"], "exporter.retry.max")
 	c.Retry.MaxElapsed = p.duration(r["max_elapsed"], "exporter.retry.max_elapsed")
+	return c
+}
+
+// decodeTLS reads exporter.tls. A certificate file that does not exist is
+// reported here, at its key, so that the operator sees the line to fix;
+// the exporter reads the files (and reports what is wrong inside them)
+// when it starts.
+func decodeTLS(p *problems, n *yaml.Node) emit.TLSConfig {
+	var c emit.TLSConfig
+	k := p.keys(n, "exporter.tls", "ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify")
+	file := func(key string) string {
+		v := k[key]
+		if v == nil {
+			return ""
+		}
+		what := "exporter.tls." + key
+		path := p.str(v, what)
+		if path == "" {
+			return ""
+		}
+		if _, err := os.Stat(path); err != nil {
+			p.at(v, "%s: %v", what, err)
+		}
+		return path
+	}
+	c.CAFile, c.CertFile, c.KeyFile = file("ca_file"), file("cert_file"), file("key_file")
+	if (c.CertFile == "") != (c.KeyFile == "") {
+		p.at(n, "exporter.tls: cert_file and key_file go together (a client certificate and its key)")
+	}
+	if v := k["server_name"]; v != nil {
+		c.ServerName = p.str(v, "exporter.tls.server_name")
+	}
+	if v := k["insecure_skip_verify"]; v != nil {
+		c.InsecureSkipVerify = p.boolean(v, "exporter.tls.insecure_skip_verify")
+	}
 	return c
 }

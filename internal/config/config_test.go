@@ -2,12 +2,14 @@ package config
 
 import (
 	"errors"
-	"github.com/logspan/logspan/mapping"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logspan/logspan/emit"
+	"github.com/logspan/logspan/mapping"
 )
 
 func parse(t *testing.T, yaml string) (*Config, error) {
@@ -61,6 +63,13 @@ func TestProblemsArePositioned(t *testing.T) {
 			[]string{`2:15: exporter.batch_size: expected a whole number, got "lots"`,
 				`3:12: exporter.timeout: expected a duration such as 500ms, 10s or 5m, got "soon"`,
 				`4:16: exporter.compression: unknown compression "brotli" (expected gzip or none)`}},
+		{"exporter protocol and tls", "exporter:\n  protocol: thrift\n  tls:\n    ca_file: /nonexistent/ca.pem\n    cert_file: /nonexistent/client.pem\n    insecure_skip_verify: maybe\n    colour: red\nrules:" + okRule,
+			[]string{`2:13: exporter.protocol: unknown protocol "thrift" (expected one of: grpc, http/protobuf, http/json)`,
+				`4:14: exporter.tls.ca_file: stat /nonexistent/ca.pem: no such file or directory`,
+				`5:16: exporter.tls.cert_file: stat /nonexistent/client.pem: no such file or directory`,
+				`4:5: exporter.tls: cert_file and key_file go together`,
+				`6:27: exporter.tls.insecure_skip_verify: expected true or false, got "maybe"`,
+				`7:5: unknown key "colour" in exporter.tls (expected one of: ca_file, cert_file, key_file, server_name, insecure_skip_verify)`}},
 		{"no name", "rules:\n  - grok: 'x'\n", []string{`2:5: rules[0] has no name`}},
 		{"no start", "rules:\n  - name: a\n    grok: '%{INT:n}'\n", []string{`2:5: rule "a": start`}},
 		{"input problems", "rules:" + okRule + "inputs:\n  - paths: [relative.log, '/var/log/[x']\n    rules: [kv, nope]\n    start: middle\n    timezone: Mars/Olympus\n  - exclude: ['*.gz']\n",
@@ -118,6 +127,26 @@ func TestValidRulesCompile(t *testing.T) {
 	e := cfg.Exporter
 	if e.Endpoint != "collector:4317" || !e.Insecure || e.Headers["x-key"] != "secret" || e.Retry.MaxElapsed != -time.Second {
 		t.Errorf("exporter = %+v", e)
+	}
+}
+
+func TestExporterProtocolAndTLS(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"ca.pem", "client.pem", "client.key"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := parse(t, "exporter:\n  protocol: http/protobuf\n  endpoint: https://otlp.example\n  tls:\n"+
+		"    ca_file: "+dir+"/ca.pem\n    cert_file: "+dir+"/client.pem\n    key_file: "+dir+"/client.key\n"+
+		"    server_name: collector.internal\n    insecure_skip_verify: true\nrules:"+okRule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := emit.TLSConfig{CAFile: dir + "/ca.pem", CertFile: dir + "/client.pem", KeyFile: dir + "/client.key",
+		ServerName: "collector.internal", InsecureSkipVerify: true}
+	if e := cfg.Exporter; e.Protocol != "http/protobuf" || e.Endpoint != "https://otlp.example" || e.TLS != want {
+		t.Errorf("exporter = %+v, want TLS %+v", e, want)
 	}
 }
 

@@ -29,9 +29,10 @@ func (c compressionRecorder) TagConn(ctx context.Context, _ *stats.ConnTagInfo) 
 
 func (c compressionRecorder) HandleConn(context.Context, stats.ConnStats) {}
 
-// Compression is the grpc-encoding of the latest request ("gzip"), empty
-// or "identity" when it was not compressed.
-func (r *Receiver) Compression() string {
+// Compression is the encoding of the latest request ("gzip"): its
+// grpc-encoding, empty or "identity" when it was not compressed, or its HTTP
+// Content-Encoding, empty when it was not.
+func (r *recorder) Compression() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.compression
