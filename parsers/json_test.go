@@ -542,3 +542,33 @@ func TestSpecialIn8(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONConcurrentParse runs one JSON rule from several goroutines, each
+// with its own Match, as the daemon does; under -race it checks that the
+// rule's tree of paths is only read after New.
+func TestJSONConcurrentParse(t *testing.T) {
+	spec := jsonGolden["postgres.jsonl"]
+	p, err := New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := readJSONLines(t, "postgres.jsonl")
+	want := dumpJSONLines(p, toBytes(lines))
+	done := make(chan string)
+	for range 4 {
+		go func() { done <- dumpJSONLines(p, toBytes(lines)) }()
+	}
+	for range 4 {
+		if got := <-done; got != want {
+			t.Errorf("a goroutine read the lines differently:\n%s", got)
+		}
+	}
+}
+
+func toBytes(lines []string) [][]byte {
+	out := make([][]byte, len(lines))
+	for i, l := range lines {
+		out[i] = []byte(l)
+	}
+	return out
+}
