@@ -32,7 +32,7 @@ func TestAttributeAbsentValues(t *testing.T) {
 		{"1700000000 200 -1", map[string]any{"http.response.status_code": int64(200), "timer": int64(-1), "responded": true}},
 	} {
 		line := []byte(tc.line)
-		match := &parsers.Match{Line: line, Index: re.FindSubmatchIndex(line)[2:]}
+		match := &parsers.Match{Line: line, Data: line, Index: re.FindSubmatchIndex(line)[2:]}
 		var s Span
 		if _, err := m.Map(match, &s); err != nil {
 			t.Fatalf("%q: %v", tc.line, err)

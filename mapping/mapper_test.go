@@ -61,7 +61,7 @@ func tryMatch(line []byte) (*parsers.Match, bool) {
 	if idx == nil {
 		return nil, false
 	}
-	return &parsers.Match{Line: line, Index: idx[2:]}, true
+	return &parsers.Match{Line: line, Data: line, Index: idx[2:]}, true
 }
 
 // haproxySpec is a rule like the one logspan ships for HAProxy's httplog.
@@ -481,7 +481,7 @@ func TestMapCaptures(t *testing.T) {
 			line := []byte("[1770380054] " + tt.block)
 			idx := re.FindSubmatchIndex(line)
 			var s Span
-			if _, err := m.Map(&parsers.Match{Line: line, Index: idx[2:]}, &s); err != nil {
+			if _, err := m.Map(&parsers.Match{Line: line, Data: line, Index: idx[2:]}, &s); err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(s.Attributes, tt.want) && len(s.Attributes)+len(tt.want) > 0 {
@@ -512,7 +512,7 @@ func mapGeneric(t *testing.T, spec Spec, line string) (Span, Outcome, error) {
 		t.Fatalf("generic line %q does not match", line)
 	}
 	var s Span
-	out, err := m.Map(&parsers.Match{Line: []byte(line), Index: idx[2:]}, &s)
+	out, err := m.Map(&parsers.Match{Line: []byte(line), Data: []byte(line), Index: idx[2:]}, &s)
 	return s, out, err
 }
 
@@ -831,7 +831,7 @@ func FuzzMap(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line, offsets []byte) {
 		match, ok := tryMatch(line)
 		if !ok {
-			match = &parsers.Match{Line: line}
+			match = &parsers.Match{Line: line, Data: line}
 			for _, o := range offsets {
 				match.Index = append(match.Index, int(int8(o)))
 			}

@@ -7,18 +7,19 @@ import (
 	"github.com/logspan/logspan/parsers"
 )
 
-// field returns field i of a match and whether it took part. It checks the
-// offsets itself rather than trusting them, so a Match filled wrongly by a
-// parser yields an absent field instead of a panic.
+// field returns field i of a match and whether it took part. Offsets point
+// into match.Data (the line itself, or the line followed by values a JSON
+// rule decoded). It checks the offsets itself rather than trusting them, so a
+// Match filled wrongly by a parser yields an absent field instead of a panic.
 func field(match *parsers.Match, i int) ([]byte, bool) {
 	if i < 0 || 2*i+1 >= len(match.Index) {
 		return nil, false
 	}
 	s, e := match.Index[2*i], match.Index[2*i+1]
-	if s < 0 || e < s || e > len(match.Line) {
+	if s < 0 || e < s || e > len(match.Data) {
 		return nil, false
 	}
-	return match.Line[s:e], true
+	return match.Data[s:e], true
 }
 
 // value returns field i's bytes and whether the field has a value: it took

@@ -10,4 +10,11 @@
 // expansion is exactly theirs. A scanner reads the usual forms of its layout
 // about fifteen times faster than the regexp and gives exactly the regexp's
 // fields; anything it is unsure of it leaves to the regexp.
+//
+// A rule may instead read each line as a JSON object (JSONSpec, json*.go), as
+// Caddy, Traefik, Envoy and PostgreSQL write their logs: its fields are the
+// values at key paths, found in one validating pass without allocating, and
+// optionally a grok expression's fields read from one of those values. Both
+// kinds are the one Parser type, so the stages after parsing see no
+// difference.
 package parsers

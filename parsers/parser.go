@@ -20,12 +20,20 @@ type Spec struct {
 	// expression and from each other. A name that is also in the library
 	// overrides the library's pattern everywhere, including inside other
 	// library patterns, so a rule can adjust one piece of a bundled layout.
+	// For a JSON rule they are available to JSON.Grok's expression.
 	Patterns map[string]string
+	// JSON, when set, makes this a JSON rule: the line is read as one JSON
+	// object and the fields are values found by key path (see JSONSpec).
+	// Expression must then be empty; a grok for one field's value goes in
+	// JSON.Grok.
+	JSON *JSONSpec
 }
 
-// Parser reads lines with one rule's expression. It is built once by New and
-// is then safe for concurrent use by any number of goroutines, each with its
-// own Match.
+// Parser reads lines with one rule's expression, or as JSON for a JSON rule
+// (see JSONSpec). It is built once by New and is then safe for concurrent use
+// by any number of goroutines, each with its own Match. Both kinds are this one
+// type so that callers need not tell them apart: fields are named, numbered and
+// read from a Match the same way.
 type Parser struct {
 	re       *regexp.Regexp
 	expanded string
@@ -45,6 +53,9 @@ type Parser struct {
 	// literals are texts every match contains, in order (see
 	// requiredLiterals): a line without them is turned down before re runs.
 	literals [][]byte
+	// json is set for a JSON rule, whose Parse it does; re, native and
+	// literals are then unused (the sub-grok, if any, is its own Parser).
+	json *jsonRule
 }
 
 // Error is a problem with a rule's expression or with one of its patterns,
@@ -81,7 +92,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // When the expansion is exactly that of one of the bundled HAProxy layouts
 // (see nativeFor), the Parser also gets a hand-written scanner for it, which
 // Parse tries first; the results are the same either way.
+//
+// With spec.JSON set, New builds a JSON rule instead (see JSONSpec).
 func New(spec Spec) (*Parser, error) {
+	if spec.JSON != nil {
+		return newJSON(spec)
+	}
 	p, err := compile(spec)
 	if err != nil {
 		return nil, err
@@ -194,7 +210,9 @@ func (p *Parser) FieldType(i int) string {
 }
 
 // Expanded returns the final Go regular expression, as compiled: useful to
-// see what a grok expression really means, and for `logspan check`.
+// see what a grok expression really means, and for `logspan check`. For a
+// JSON rule it is that of the grok on one field's value, "" when there is
+// none.
 func (p *Parser) Expanded() string { return p.expanded }
 
 // NewMatch returns a Match sized for this parser, to be reused across calls
@@ -204,26 +222,42 @@ func (p *Parser) NewMatch() *Match {
 	for i := range idx {
 		idx[i] = -1
 	}
-	return &Match{Index: idx}
+	m := &Match{Index: idx}
+	if p.json != nil {
+		m.json = p.json.newScratch()
+	}
+	return m
 }
 
-// Parse matches the whole line against the expression and fills m: m.Line is
-// set to line (not copied) and m.Index to the fields' offsets, reusing
-// m.Index's backing array. When a field is named more than once, the first of
-// its groups that took part in the match gives its value. Parse reports
-// whether the line matched; when it did not, every field of m reads as
-// absent. m must not be nil.
+// Parse matches the whole line against the expression and fills m: m.Line
+// and m.Data are set to line (not copied), m.Malformed to nil and m.Index to
+// the fields' offsets, reusing m.Index's backing array. When a field is named
+// more than once, the first of its groups that took part in the match gives
+// its value. Parse reports whether the line matched; when it did not, every
+// field of m reads as absent. m must not be nil. A JSON rule's Parse is
+// described on JSONSpec.
 func (p *Parser) Parse(line []byte, m *Match) bool {
+	if p.json != nil {
+		return p.parseJSON(line, m)
+	}
 	n := 2 * len(p.names)
 	if cap(m.Index) < n {
 		m.Index = make([]int, n)
 	}
 	idx := m.Index[:n]
 	m.Index = idx
-	m.Line = line
+	m.Line, m.Data, m.Malformed = line, line, nil
 	for i := range idx {
 		idx[i] = -1
 	}
+	return p.match(line, idx)
+}
+
+// match runs a grok rule on line, writing its fields' offsets into idx (all
+// -1 on entry, 2 per field): the native scanner first if there is one, then
+// the literal prefilter and the regexp. A JSON rule's sub-grok uses it on one
+// value.
+func (p *Parser) match(line []byte, idx []int) bool {
 	if p.native != nil {
 		if p.native(line, idx) {
 			return true
