@@ -27,7 +27,7 @@ func mapTimes(t *testing.T, spec Spec, line string) (Span, Outcome, error) {
 		t.Fatalf("line %q does not match", line)
 	}
 	var s Span
-	out, err := m.Map(&parsers.Match{Line: []byte(line), Index: idx[2:]}, &s)
+	out, err := m.Map(&parsers.Match{Line: []byte(line), Data: []byte(line), Index: idx[2:]}, &s)
 	return s, out, err
 }
 
@@ -236,7 +236,7 @@ func TestProgramShapes(t *testing.T) {
 				t.Fatalf("line does not match")
 			}
 			var s Span
-			out, err := m.Map(&parsers.Match{Line: []byte(tt.line), Index: idx[2:]}, &s)
+			out, err := m.Map(&parsers.Match{Line: []byte(tt.line), Data: []byte(tt.line), Index: idx[2:]}, &s)
 			if err != nil || out.BadValues != 0 {
 				t.Fatalf("Map: %v, %+v", err, out)
 			}
@@ -270,7 +270,7 @@ func BenchmarkMapTimes(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			match := &parsers.Match{Line: []byte(bc.line), Index: re.FindSubmatchIndex([]byte(bc.line))[2:]}
+			match := &parsers.Match{Line: []byte(bc.line), Data: []byte(bc.line), Index: re.FindSubmatchIndex([]byte(bc.line))[2:]}
 			var s Span
 			b.ReportAllocs()
 			for b.Loop() {

@@ -44,7 +44,7 @@ func runTest(_ context.Context, env *Env, args []string) int {
 		}
 	}
 	out.Flush()
-	fmt.Fprintf(env.Stderr, "logspan test: %d lines, %d unmatched, %d not mapped; nothing was exported\n",
-		stats.Lines.Load(), stats.Unmatched.Load(), stats.MapErrors.Load())
+	fmt.Fprintf(env.Stderr, "logspan test: %d lines, %d unmatched (%d malformed JSON), %d not mapped; nothing was exported\n",
+		stats.Lines.Load(), stats.Unmatched.Load(), stats.Malformed.Load(), stats.MapErrors.Load())
 	return code
 }

@@ -33,6 +33,7 @@ var ruleKeys = []ruleKey{
 	{"description", func(d *draft, n *yaml.Node) { d.str(n, "description") }},
 	{"service_name", func(d *draft, n *yaml.Node) { d.mapSpec.Service = d.str(n, "service_name") }},
 	{"grok", func(d *draft, n *yaml.Node) { d.parse.Expression = d.str(n, "grok") }},
+	{"json", decodeJSON},
 	{"patterns", decodePatterns},
 	{"emit", func(d *draft, n *yaml.Node) { d.emit = d.boolean(n, "emit") }},
 	{"start", decodeStart},
@@ -154,6 +155,35 @@ func (d *draft) keys(n *yaml.Node, path string, allowed ...string) map[string]*y
 		d.where[path+"."+key] = v
 	}
 	return k
+}
+
+// decodeJSON reads json:, which makes the rule read each line as one JSON
+// object. Its fields are the key paths the rule's mapping names (see
+// compile), plus any listed under fields: (to show them in logspan test, or
+// to search them for a trace context).
+func decodeJSON(d *draft, n *yaml.Node) {
+	k := d.keys(n, "json", "fields", "require", "grok")
+	j := &parsers.JSONSpec{}
+	if v := k["fields"]; v != nil {
+		j.Fields = d.strList(v, "json.fields", false)
+	}
+	if v := k["require"]; v != nil {
+		j.Require = d.strList(v, "json.require", false)
+	}
+	if v := k["grok"]; v != nil {
+		g := d.keys(v, "json.grok", "field", "expression", "required")
+		j.Grok = &parsers.FieldGrok{}
+		if f := g["field"]; f != nil {
+			j.Grok.Field = d.str(f, "json.grok.field")
+		}
+		if e := g["expression"]; e != nil {
+			j.Grok.Expression = d.str(e, "json.grok.expression")
+		}
+		if r := g["required"]; r != nil {
+			j.Grok.Required = d.boolean(r, "json.grok.required")
+		}
+	}
+	d.parse.JSON = j
 }
 
 func decodePatterns(d *draft, n *yaml.Node) {
@@ -382,11 +412,23 @@ func loadZone(p *problems, n *yaml.Node, what string, local *time.Location) *tim
 // report. It returns nil when there was any.
 func (d *draft) compile(p *problems) *Rule {
 	before := len(p.found)
-	if d.where["grok"] == nil {
-		p.at(d.node, "%s has no grok: (expected the pattern its lines match)", d.what)
+	switch {
+	case d.where["grok"] == nil && d.parse.JSON == nil:
+		p.at(d.node, "%s has no grok: or json: (expected the pattern its lines match, or json: for one JSON object a line)", d.what)
+		return nil
+	case d.where["grok"] != nil && d.parse.JSON != nil:
+		p.at(d.where["grok"], "%s: give grok: or json:, not both (json.grok: reads one JSON value with a grok expression)", d.what)
 		return nil
 	}
-	parser, err := parsers.New(d.parse)
+	parse := d.parse
+	if parse.JSON != nil && d.emit {
+		// A JSON rule reads the key paths its mapping names, after
+		// those listed under json.fields.
+		j := *parse.JSON
+		j.Fields = append(append([]string(nil), j.Fields...), d.mapSpec.FieldNames()...)
+		parse.JSON = &j
+	}
+	parser, err := parsers.New(parse)
 	if err != nil {
 		d.placeParserError(p, err)
 		return nil
@@ -412,9 +454,12 @@ func (d *draft) placeParserError(p *problems, err error) {
 	var pe *parsers.Error
 	n := d.where["grok"]
 	if n == nil {
-		n = d.node
+		n = d.nodeAt("json.grok.expression")
 	}
+	var path *parsers.PathError
 	switch {
+	case errors.As(err, &path):
+		p.at(d.nodeAt("json"), "%s: json: %v", d.what, path)
 	case errors.As(err, &pe) && pe.Pattern != "" && d.patterns[pe.Pattern] != nil:
 		p.at(d.patterns[pe.Pattern], "%s: pattern %s does not compile: %v", d.what, pe.Pattern, pe.Err)
 	case errors.As(err, &pe):

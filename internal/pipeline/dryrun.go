@@ -30,6 +30,9 @@ func DryRun(rules []*config.Rule, f *source.File, w io.Writer, asJSON bool, stat
 		res := p.Process(line.Data)
 		stats.count(&res, matched)
 		out := render.Line{File: line.File, Number: line.Number, Text: string(line.Data), Matched: res.Rule >= 0}
+		if res.Malformed != nil {
+			out.Malformed = res.Malformed.Error()
+		}
 		if res.Rule >= 0 {
 			r := rules[res.Rule]
 			out.Rule = r.Name

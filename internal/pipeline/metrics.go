@@ -64,6 +64,7 @@ var counters = []counter{
 	{"lines_total", "Lines read.", func(d *Daemon) int64 { return d.Stats.Lines.Load() }},
 	{"bytes_total", "Bytes of lines read.", func(d *Daemon) int64 { return d.Stats.Bytes.Load() }},
 	{"lines_unmatched_total", "Lines no rule matched.", func(d *Daemon) int64 { return d.Stats.Unmatched.Load() }},
+	{"lines_malformed_total", "Unmatched lines that began as a JSON object but were not valid JSON.", func(d *Daemon) int64 { return d.Stats.Malformed.Load() }},
 	{"lines_truncated_total", "Lines cut at the length limit.", func(d *Daemon) int64 { return d.Stats.Truncated.Load() }},
 	{"lines_unmapped_total", "Matched lines that could not become spans.", func(d *Daemon) int64 { return d.Stats.MapErrors.Load() }},
 	{"invalid_trace_context_total", "Lines whose trace context was invalid (the span became a root).", func(d *Daemon) int64 { return d.Stats.InvalidTraceContext.Load() }},

@@ -37,13 +37,21 @@ type Result struct {
 	Outcome mapping.Outcome
 	// Err is why a matched line could not become a span (a bad time, ...).
 	Err error
+	// Malformed is, for a line no rule matched, why the first JSON rule
+	// that tried it could not read it (the line began as a JSON object but
+	// was not valid JSON); nil otherwise. It is valid until the next call.
+	Malformed error
 }
 
 // Process runs line through the rules.
 func (p *Processor) Process(line []byte) Result {
+	var malformed error
 	for i, r := range p.rules {
 		m := p.matches[i]
 		if !r.Parser.Parse(line, m) {
+			if malformed == nil && m.Malformed != nil {
+				malformed = m.Malformed
+			}
 			continue
 		}
 		res := Result{Rule: i, Match: m}
@@ -57,5 +65,5 @@ func (p *Processor) Process(line []byte) Result {
 		}
 		return res
 	}
-	return Result{Rule: -1}
+	return Result{Rule: -1, Malformed: malformed}
 }

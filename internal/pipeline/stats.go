@@ -19,6 +19,7 @@ type Stats struct {
 	Lines       atomic.Int64
 	Bytes       atomic.Int64 // bytes of lines, as decompressed
 	Unmatched   atomic.Int64 // lines no rule matched
+	Malformed   atomic.Int64 // unmatched lines that began as JSON but were not valid JSON
 	Truncated   atomic.Int64 // lines cut at the length limit
 	InvalidUTF8 atomic.Int64 // lines whose invalid UTF-8 was replaced
 	MapErrors   atomic.Int64 // matched lines that could not become spans
@@ -122,6 +123,9 @@ func (s *Stats) countLine(l *source.Line) {
 func (s *Stats) count(res *Result, matched []*atomic.Int64) {
 	if res.Rule < 0 {
 		s.Unmatched.Add(1)
+		if res.Malformed != nil {
+			s.Malformed.Add(1)
+		}
 		return
 	}
 	matched[res.Rule].Add(1)
@@ -164,6 +168,9 @@ func (s *Stats) WriteSummary(w io.Writer, elapsed time.Duration) {
 		fmt.Fprintf(w, "  matched %-22s %d%s\n", name, n, note)
 	})
 	fmt.Fprintf(w, "  unmatched                      %d\n", s.Unmatched.Load())
+	if n := s.Malformed.Load(); n > 0 {
+		fmt.Fprintf(w, "    of which malformed JSON      %d\n", n)
+	}
 	for _, c := range []struct {
 		name string
 		n    int64

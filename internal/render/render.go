@@ -168,7 +168,9 @@ type Line struct {
 	Contexts []Context `json:"trace_contexts,omitempty"`
 	Span     *Span     `json:"span,omitempty"`
 	NoSpan   string    `json:"no_span,omitempty"`
-	Error    string    `json:"error,omitempty"`
+	// Malformed says why a JSON rule could not read an unmatched line.
+	Malformed string `json:"malformed,omitempty"`
+	Error     string `json:"error,omitempty"`
 	// Notes are remarks on a span that was made, e.g. an ignored traceparent.
 	Notes   []string `json:"notes,omitempty"`
 	Matched bool     `json:"matched"`
@@ -191,7 +193,11 @@ func Text(w io.Writer, l *Line) error {
 	fmt.Fprintf(&b, "%s:%d: ", l.File, l.Number)
 	switch {
 	case !l.Matched:
-		fmt.Fprintf(&b, "UNMATCHED (no rule matches)\n  %s\n", l.Text)
+		if l.Malformed != "" {
+			fmt.Fprintf(&b, "UNMATCHED (%s)\n  %s\n", l.Malformed, l.Text)
+		} else {
+			fmt.Fprintf(&b, "UNMATCHED (no rule matches)\n  %s\n", l.Text)
+		}
 	default:
 		fmt.Fprintf(&b, "rule %s\n", l.Rule)
 		for _, f := range l.Fields {
