@@ -350,3 +350,19 @@ func TestReloadDroppingAFileReadsItToItsEnd(t *testing.T) {
 		t.Errorf("%d files still followed after the reload, want 0", n)
 	}
 }
+
+// TestRestartNewLinesArriveWithinAPoll restarts on a file read to its end:
+// lines appended after the restart arrive at the next poll, not at the next
+// discovery (every 10 s by default).
+func TestRestartNewLinesArriveWithinAPoll(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.write("app.log", 12)
+	h.cycle()
+	h.waitAll()
+	h.stop()
+	h.start() // discovers the file at its checkpoint, the end
+	h.write("app.log", 6)
+	h.tick(h.poll)
+	h.expectExactlyOnce() // only poll ticks from here
+}

@@ -26,9 +26,14 @@ type follower struct {
 }
 
 // newFollower reads f from offset. id and prefix come from identify. A gzip
-// file is decompressed from its start and offset bytes are skipped; when it
-// holds fewer, the returned follower starts at 0 and reset says so.
-func newFollower(f *os.File, name string, id Identity, size, offset int64, maxLine int) (fo *follower, reset bool, err error) {
+// file is decompressed from its start and offset bytes are skipped. When it
+// holds fewer, what that means depends on where offset came from: for a
+// copy (offset is that of another file with the same start, the log it was
+// compressed from), the copy stopped short of lines the original had, all
+// of which were read, so the follower starts at the copy's end; otherwise
+// the offset is not this file's, and the follower starts at 0 and reset
+// says so.
+func newFollower(f *os.File, name string, id Identity, size, offset int64, maxLine int, copied bool) (fo *follower, reset bool, err error) {
 	fo = &follower{f: f, id: id, size: size}
 	if !id.Compressed {
 		fo.tf = newTailFile(f, offset)
@@ -42,6 +47,9 @@ func newFollower(f *os.File, name string, id Identity, size, offset int64, maxLi
 	skipped, err := io.CopyN(io.Discard, zr, offset)
 	if err != nil && err != io.EOF {
 		return nil, false, fmt.Errorf("cannot decompress %s: %w", name, err)
+	}
+	if skipped < offset && copied {
+		offset = skipped
 	}
 	if skipped < offset {
 		// The checkpoint is past the end: not the file it was taken of.

@@ -380,12 +380,12 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		}
 	}
 	for _, k := range t.known {
-		if k.Dev == dev && k.Inode == ino {
-			// Nothing new in a file read to its end: no need to open it.
-			if k.Finished || (!k.Compressed && fi.Size() == k.Offset) {
-				k.Seen = t.cfg.Now()
-				return
-			}
+		if k.Dev == dev && k.Inode == ino && k.Finished {
+			// A gzip file read to its end never changes: no need to open
+			// it. A plain file read to its end is opened all the same: it
+			// may grow, and its new lines are due at the next poll.
+			k.Seen = t.cfg.Now()
+			return
 		}
 	}
 	if len(t.files) >= t.cfg.MaxOpen {
@@ -413,7 +413,14 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		return
 	}
 	delete(t.failing, path)
-	offset, resumed := t.startOffset(path, fh, fi, id, prefix, in, first)
+	offset, resumed, copyOf := t.startOffset(path, fh, fi, id, prefix, in, first)
+	if copyOf != "" {
+		// Its lines are being read from the original; once that is let go
+		// (or found truncated), this copy resumes where it stopped.
+		fh.Close()
+		t.cfg.Log.Debug("a copy of a followed file (rotated and compressed, or copytruncate's copy): it is read once the original is let go", "file", path, "original", copyOf)
+		return
+	}
 	if resumed != nil && resumed.Finished {
 		fh.Close()
 		return
@@ -424,12 +431,16 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		fh.Close()
 		return
 	}
-	fo, reset, err := newFollower(fh, path, id, fi.Size(), offset, t.cfg.MaxLine)
+	copied := resumed != nil && !resumed.SameFile(id)
+	fo, reset, err := newFollower(fh, path, id, fi.Size(), offset, t.cfg.MaxLine, copied)
 	if err != nil {
 		fh.Close()
 		t.Stats.OpenErrors.Add(1)
 		t.failOnce(path, "cannot read file", err)
 		return
+	}
+	if copied {
+		offset = fo.offset()
 	}
 	if reset {
 		t.Stats.Truncations.Add(1)
@@ -458,13 +469,19 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 // with the same content resumes; otherwise the start of the file, or its end
 // for a file found at startup when the input says so. It returns -1 for a
 // compressed file to be skipped whole.
-func (t *Tailer) startOffset(path string, fh *os.File, fi os.FileInfo, id Identity, prefix []byte, in *Input, first bool) (int64, *Known) {
+//
+// A file that starts like a followed file but is another file is a copy of
+// it: logrotate's compress made it from the rotated log, or copytruncate
+// copied the log before truncating it. Its lines are read from the original
+// for as long as that is followed: reading the copy too would send them
+// twice. copyOf names the original, and the copy is left alone until the
+// original is let go (or found truncated); then it resumes from the
+// original's known entry, at an offset into its decompressed bytes.
+func (t *Tailer) startOffset(path string, fh *os.File, fi os.FileInfo, id Identity, prefix []byte, in *Input, first bool) (offset int64, resumed *Known, copyOf string) {
 	var same, content *Known
 	for _, f := range t.files {
-		// A copy of a followed file (copytruncate's copy, found before the
-		// truncation is): its lines up to the offset read were read.
 		if fid := f.Identity(); fid.FingerprintLen > 0 && fid.SameContent(prefix) && !fid.SameFile(id) {
-			return min(f.fo.offset(), fi.Size()), nil
+			return 0, nil, f.Path()
 		}
 	}
 	for _, k := range t.known {
@@ -484,25 +501,30 @@ func (t *Tailer) startOffset(path string, fh *os.File, fi os.FileInfo, id Identi
 		k = content // a rotated log compressed into a new file, or a copy
 	}
 	if k != nil {
+		if k == content && !id.Compressed && k.Offset > fi.Size() {
+			// A copy that stops short of what was read of the original:
+			// every line in it was read.
+			return fi.Size(), k, ""
+		}
 		if !id.Compressed && k.Offset > fi.Size() {
 			t.Stats.Truncations.Add(1)
 			t.cfg.Log.Warn("file is shorter than its checkpoint (truncated while logspan was stopped): reading it from the start", "file", path, "offset", k.Offset, "size", fi.Size())
 			t.dropKnown(k)
-			return 0, nil
+			return 0, nil, ""
 		}
-		return k.Offset, k
+		return k.Offset, k, ""
 	}
 	if !first || in.StartAtBeginning {
-		return 0, nil
+		return 0, nil, ""
 	}
 	if !t.cfg.LastRun.IsZero() && fi.ModTime().After(t.cfg.LastRun) {
 		t.cfg.Log.Info("file changed while logspan was stopped and has no checkpoint: reading it from the start", "file", path)
-		return 0, nil
+		return 0, nil, ""
 	}
 	if id.Compressed {
-		return -1, nil
+		return -1, nil, ""
 	}
-	return lastLineEnd(fh, fi.Size()), nil
+	return lastLineEnd(fh, fi.Size()), nil, ""
 }
 
 // lastLineEnd returns the offset just past the last newline at or before
@@ -713,6 +735,7 @@ func (t *Tailer) truncated(f *Followed) *Followed {
 	t.mu.Unlock()
 	t.cfg.OnClose(f, Truncated, k)
 	t.cfg.OnOpen(nf)
+	t.rediscover = true // copytruncate's copy, waiting for this, resumes now
 	return nf
 }
 
@@ -741,6 +764,9 @@ func (t *Tailer) release(f *Followed, why Reason, visit func(*Followed, *Line) e
 	t.known = append(t.known, k)
 	t.cfg.Log.Info("file let go", "file", k.Path, "offset", k.Offset, "why", why.String())
 	t.cfg.OnClose(f, why, k)
+	if why == Released {
+		t.rediscover = true // its compressed copy, waiting for this, resumes now
+	}
 	return nil
 }
 
