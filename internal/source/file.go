@@ -40,12 +40,12 @@ func Open(name string, stdin io.Reader, maxLine int) (*File, error) {
 	} else {
 		fh, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("cannot open %w", err)
+			return nil, fileError("open", name, err)
 		}
 		st, err := fh.Stat()
 		if err != nil {
 			fh.Close()
-			return nil, fmt.Errorf("cannot stat %w", err)
+			return nil, fileError("stat", name, err)
 		}
 		if st.IsDir() {
 			fh.Close()

@@ -93,7 +93,7 @@ func readPrefix(f *os.File) (prefix []byte, compressed bool, err error) {
 func identify(f *os.File) (Identity, []byte, os.FileInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return Identity{}, nil, nil, fmt.Errorf("cannot stat %w", err)
+		return Identity{}, nil, nil, fileError("stat", f.Name(), err)
 	}
 	prefix, compressed, err := readPrefix(f)
 	if err != nil {

@@ -108,12 +108,15 @@ type TailerConfig struct {
 	LastRun time.Time
 	// MaxLine is the longest line kept whole (default 64 KiB).
 	MaxLine int
-	// MaxOpen caps the files open at once (default 1024); further files
-	// wait for a slot.
+	// MaxOpen caps the files open at once; further files wait for a slot.
+	// 0 sets no cap. The daemon's default (daemon.max_open_files) lives
+	// with its other settings in internal/config, not here.
 	MaxOpen int
 	// RotateWait is how long a file that was rotated away or deleted must
 	// have stopped growing before it is closed: the writer may still append
-	// through its open descriptor until it reopens the log (default 15s).
+	// through its open descriptor until it reopens the log. 0 lets it go at
+	// the first poll that finds it idle. The daemon's default
+	// (daemon.rotate_wait) lives in internal/config.
 	RotateWait time.Duration
 	// TurnBytes is how much one Poll reads from one file before moving to
 	// the next, so a busy file does not starve the others (default 1 MiB).
@@ -220,12 +223,6 @@ func (f *Followed) Size() int64 {
 
 // NewTailer returns a Tailer; nothing is opened before the first Discover.
 func NewTailer(cfg TailerConfig) *Tailer {
-	if cfg.MaxOpen <= 0 {
-		cfg.MaxOpen = 1024
-	}
-	if cfg.RotateWait <= 0 {
-		cfg.RotateWait = 15 * time.Second
-	}
 	if cfg.TurnBytes <= 0 {
 		cfg.TurnBytes = 1 << 20
 	}
@@ -388,7 +385,7 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 			return
 		}
 	}
-	if len(t.files) >= t.cfg.MaxOpen {
+	if t.cfg.MaxOpen > 0 && len(t.files) >= t.cfg.MaxOpen {
 		if !t.waiting {
 			t.waiting = true
 			t.cfg.Log.Warn("too many files open: further files wait until others are let go (raise daemon.max_open_files)", "max_open_files", t.cfg.MaxOpen)
