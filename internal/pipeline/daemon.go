@@ -14,6 +14,7 @@ import (
 	"github.com/logspan/logspan/internal/checkpoint"
 	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
 // Daemon follows the files of its inputs and exports a span for every line
@@ -115,11 +116,11 @@ func (d *Daemon) Started() <-chan struct{} {
 // error is non-nil only when the final checkpoint could not be saved.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.init()
-	known := map[*source.Known]checkpoint.Entry{}
-	var ks []*source.Known
+	known := map[*fileid.Known]checkpoint.Entry{}
+	var ks []*fileid.Known
 	var lastRun time.Time
 	for _, e := range d.Entries {
-		k := knownOf(e)
+		k := e
 		known[&k] = e
 		ks = append(ks, &k)
 		if e.Seen.After(lastRun) {

@@ -16,7 +16,7 @@ import (
 	grpccodes "google.golang.org/grpc/codes"
 
 	"github.com/logspan/logspan/internal/config"
-	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
 // Each test is one scenario from an operator's life; each asserts that the
@@ -107,7 +107,7 @@ func TestCopyTruncateOfALongFile(t *testing.T) {
 	h.cycle()
 	h.waitAll()
 	path := filepath.Join(h.dir, "app.log")
-	if fi, err := os.Stat(path); err != nil || fi.Size() <= source.FingerprintSize {
+	if fi, err := os.Stat(path); err != nil || fi.Size() <= fileid.Size {
 		t.Fatalf("the log must outgrow the fingerprint: %v, %v", fi.Size(), err)
 	}
 	if err := os.Truncate(path, 0); err != nil {

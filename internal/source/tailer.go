@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
 // Input says which files to follow: the paths matching any of Paths (shell
@@ -54,20 +56,6 @@ func (in *Input) excluded(path string) bool {
 	return false
 }
 
-// Known is a file read before: an entry of the checkpoints logspan started
-// with, or a file released earlier in this run. A file found later with the
-// same identity resumes at Offset instead of being read again.
-type Known struct {
-	Path string
-	Identity
-	// Offset is where reading resumes.
-	Offset int64
-	// Finished says a gzip file was read to its end.
-	Finished bool
-	// Seen is when the file was last seen; old entries are forgotten.
-	Seen time.Time
-}
-
 // Reason says why a followed file was closed.
 type Reason int
 
@@ -80,6 +68,12 @@ const (
 	// Truncated: the file was truncated (copytruncate); it continues as a
 	// new Followed read from offset 0.
 	Truncated
+	// Incomplete: a gzip file is still being written; it is read on from
+	// where it stopped at a later discovery.
+	Incomplete
+	// Gzipped: a file opened empty turned out to be gzip as it filled; it
+	// is identified again at the next discovery. Nothing was read from it.
+	Gzipped
 )
 
 func (r Reason) String() string {
@@ -90,6 +84,10 @@ func (r Reason) String() string {
 		return "finished"
 	case Truncated:
 		return "truncated"
+	case Incomplete:
+		return "incomplete"
+	case Gzipped:
+		return "gzipped"
 	}
 	return fmt.Sprintf("Reason(%d)", int(r))
 }
@@ -100,7 +98,7 @@ type TailerConfig struct {
 	// Known are the checkpointed files. Entries whose identity matches a
 	// file found are resumed at their offset; the Followed's Resumed is then
 	// the very pointer given here.
-	Known []*Known
+	Known []*fileid.Known
 	// LastRun is when the previous logspan process last saved its
 	// checkpoints (zero when there were none). A file found at startup that
 	// no checkpoint knows and that changed after LastRun was written while
@@ -130,7 +128,7 @@ type TailerConfig struct {
 	// OnOpen is called when a file starts being followed, OnClose when it
 	// stops. Both run on the goroutine calling Discover or Poll.
 	OnOpen  func(f *Followed)
-	OnClose func(f *Followed, why Reason, k *Known)
+	OnClose func(f *Followed, why Reason, k *fileid.Known)
 }
 
 // TailStats counts the tailer's events, for metrics.
@@ -160,7 +158,7 @@ type Tailer struct {
 	mu      sync.Mutex // guards files and inputs for readers of Files
 	files   []*Followed
 	inputs  []Input
-	known   []*Known
+	known   []*fileid.Known
 	nextID  uint64
 	scanned bool // the first Discover has run
 	// failing remembers paths whose open failed, so each problem is logged
@@ -183,14 +181,14 @@ type Followed struct {
 	// Start is the offset reading began at.
 	Start int64
 	// Resumed is the known entry the file resumed from, or nil.
-	Resumed *Known
+	Resumed *fileid.Known
 
 	Lines atomic.Int64 // lines read
 	Bytes atomic.Int64 // bytes read, including newlines
 
 	mu   sync.Mutex
 	path string
-	id   Identity
+	id   fileid.ID
 	size int64
 
 	fo          *follower
@@ -207,7 +205,7 @@ func (f *Followed) Path() string {
 }
 
 // Identity is the file's identity as of the last check.
-func (f *Followed) Identity() Identity {
+func (f *Followed) Identity() fileid.ID {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.id
@@ -239,7 +237,7 @@ func NewTailer(cfg TailerConfig) *Tailer {
 		cfg.OnOpen = func(*Followed) {}
 	}
 	if cfg.OnClose == nil {
-		cfg.OnClose = func(*Followed, Reason, *Known) {}
+		cfg.OnClose = func(*Followed, Reason, *fileid.Known) {}
 	}
 	t := &Tailer{cfg: cfg, inputs: cfg.Inputs, failing: map[string]string{}}
 	t.known = append(t.known, cfg.Known...)
@@ -361,7 +359,7 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		t.failOnce(path, "is a directory, not a log file: make the glob match files only", nil)
 		return
 	}
-	dev, ino := fileKey(fi)
+	dev, ino := fileid.Key(fi)
 	for _, f := range t.files {
 		if f.id.Dev == dev && f.id.Inode == ino {
 			if f.Path() != path {
@@ -402,7 +400,12 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		t.failOnce(path, "cannot open file"+hint, err)
 		return
 	}
-	id, prefix, fi, err := identify(fh)
+	id, prefix, fi, err := fileid.Identify(fh)
+	if errors.Is(err, fileid.ErrIncomplete) {
+		fh.Close()
+		t.cfg.Log.Debug("compressed file still being written: it is read at a later discovery", "file", path)
+		return
+	}
 	if err != nil {
 		fh.Close()
 		t.Stats.OpenErrors.Add(1)
@@ -424,7 +427,7 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 	}
 	if offset < 0 {
 		// A compressed file found at startup with start: end.
-		t.known = append(t.known, &Known{Path: path, Identity: id, Finished: true, Seen: t.cfg.Now()})
+		t.known = append(t.known, &fileid.Known{Path: path, ID: id, Finished: true, Seen: t.cfg.Now()})
 		fh.Close()
 		return
 	}
@@ -474,8 +477,8 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 // twice. copyOf names the original, and the copy is left alone until the
 // original is let go (or found truncated); then it resumes from the
 // original's known entry, at an offset into its decompressed bytes.
-func (t *Tailer) startOffset(path string, fh *os.File, fi os.FileInfo, id Identity, prefix []byte, in *Input, first bool) (offset int64, resumed *Known, copyOf string) {
-	var same, content *Known
+func (t *Tailer) startOffset(path string, fh *os.File, fi os.FileInfo, id fileid.ID, prefix []byte, in *Input, first bool) (offset int64, resumed *fileid.Known, copyOf string) {
+	var same, content *fileid.Known
 	for _, f := range t.files {
 		if fid := f.Identity(); fid.FingerprintLen > 0 && fid.SameContent(prefix) && !fid.SameFile(id) {
 			return 0, nil, f.Path()
@@ -545,7 +548,7 @@ func lastLineEnd(f *os.File, size int64) int64 {
 	return 0
 }
 
-func (t *Tailer) dropKnown(k *Known) {
+func (t *Tailer) dropKnown(k *fileid.Known) {
 	for i, x := range t.known {
 		if x == k {
 			t.known = append(t.known[:i], t.known[i+1:]...)
@@ -599,6 +602,9 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 			t.failOnce(f.Path(), "cannot check file", err)
 			return false, nil
 		}
+		if f.fo.gzipped {
+			return false, t.drop(f)
+		}
 		if truncated {
 			f = t.truncated(f)
 		}
@@ -615,6 +621,9 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 	}
 	if f.fo.done {
 		return false, t.release(f, Finished, visit)
+	}
+	if f.fo.incomplete {
+		return false, t.release(f, Incomplete, visit)
 	}
 	if f.id.Compressed {
 		return false, nil
@@ -683,7 +692,7 @@ func (t *Tailer) checkPath(f *Followed, now time.Time) {
 		t.Stats.Rotations.Add(1)
 		t.cfg.Log.Info("file rotated: reading the old file to its end", "file", path)
 	case errors.Is(err, fs.ErrNotExist):
-		if own, serr := f.fo.f.Stat(); serr == nil && links(own) == 0 {
+		if own, serr := f.fo.f.Stat(); serr == nil && fileid.Links(own) == 0 {
 			t.Stats.Deletions.Add(1)
 			t.cfg.Log.Info("file deleted: reading it to its end", "file", path)
 		} else {
@@ -698,10 +707,7 @@ func (t *Tailer) checkPath(f *Followed, now time.Time) {
 }
 
 // is says fi is f's file.
-func (f *Followed) is(fi os.FileInfo) bool {
-	dev, ino := fileKey(fi)
-	return dev == f.id.Dev && ino == f.id.Inode
-}
+func (f *Followed) is(fi os.FileInfo) bool { return f.id.Is(fi) }
 
 // following says fi is one of the followed files.
 func (t *Tailer) following(fi os.FileInfo) bool {
@@ -715,7 +721,7 @@ func (t *Tailer) truncated(f *Followed) *Followed {
 	t.cfg.Log.Warn("file truncated (copytruncate rotation?): lines written between the copy and the truncation may be lost; reading it from the start", "file", f.Path(), "offset", f.fo.offset())
 	// The content read so far is remembered: copytruncate's copy of it,
 	// found later under another name, resumes instead of being read again.
-	k := &Known{Path: f.Path(), Identity: f.fo.id, Offset: f.fo.offset(), Seen: t.cfg.Now()}
+	k := &fileid.Known{Path: f.Path(), ID: f.fo.id, Offset: f.fo.offset(), Seen: t.cfg.Now()}
 	t.known = append(t.known, k)
 	if err := f.fo.restart(); err != nil {
 		t.cfg.Log.Error("cannot read truncated file", "file", f.Path(), "err", err)
@@ -748,16 +754,8 @@ func (t *Tailer) release(f *Followed, why Reason, visit func(*Followed, *Line) e
 		}
 	}
 	f.fo.close()
-	t.mu.Lock()
-	for i, x := range t.files {
-		if x == f {
-			t.files = append(t.files[:i], t.files[i+1:]...)
-			break
-		}
-	}
-	t.waiting = false
-	t.mu.Unlock()
-	k := &Known{Path: f.Path(), Identity: f.fo.id, Offset: f.fo.offset(), Finished: why == Finished, Seen: t.cfg.Now()}
+	t.remove(f)
+	k := &fileid.Known{Path: f.Path(), ID: f.fo.id, Offset: f.fo.offset(), Finished: why == Finished, Seen: t.cfg.Now()}
 	t.known = append(t.known, k)
 	t.cfg.Log.Info("file let go", "file", k.Path, "offset", k.Offset, "why", why.String())
 	t.cfg.OnClose(f, why, k)
@@ -765,6 +763,31 @@ func (t *Tailer) release(f *Followed, why Reason, visit func(*Followed, *Line) e
 		t.rediscover = true // its compressed copy, waiting for this, resumes now
 	}
 	return nil
+}
+
+// drop stops following f, from which nothing was read, and forgets it: a
+// file opened empty that turned out to be gzip as it filled. The next
+// discovery identifies it again.
+func (t *Tailer) drop(f *Followed) error {
+	f.fo.close()
+	t.remove(f)
+	t.cfg.Log.Debug("file opened empty turned out to be gzip: identifying it again", "file", f.Path())
+	t.cfg.OnClose(f, Gzipped, nil)
+	t.rediscover = true
+	return nil
+}
+
+// remove takes f out of the followed files.
+func (t *Tailer) remove(f *Followed) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, x := range t.files {
+		if x == f {
+			t.files = append(t.files[:i], t.files[i+1:]...)
+			break
+		}
+	}
+	t.waiting = false
 }
 
 // Close closes every followed file (at shutdown).

@@ -493,6 +493,7 @@ drain:
 		RSSLastFifth:  -1,
 	}
 	res.RSSFirstFifth, res.RSSLastFifth = fifthMedians(s.rss.series)
+	res.Garbage = countGarbage(s.logPath)
 	for _, i := range cmp.missing {
 		if w.inDeletedFile(i) {
 			res.MissingDeleted++
@@ -806,6 +807,18 @@ type comparison struct {
 	unexpected int
 }
 
+// countGarbage counts the problem lines in logspan's log at path: the
+// daemon logs some of the lines no rule matches or that do not map (not
+// all: it limits the rate), so any count above zero means lines were read
+// wrong.
+func countGarbage(path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return bytes.Count(data, []byte(`msg="line matches no rule"`)) + bytes.Count(data, []byte(`line not mapped`))
+}
+
 // compare matches the written lines' span ids against the received ones.
 func compare(written []trace.SpanID, received map[[8]byte]int) comparison {
 	var c comparison
@@ -1103,7 +1116,11 @@ type result struct {
 	MissingDeleted  int // missing lines whose file rotation deleted
 	MissingExamples []string
 	Unexpected      int
-	CatchUp         time.Duration // writing end to last span; -1: never
+	// Garbage counts the problem lines logspan logged (no rule matched, or
+	// not mapped): every generated line maps, so each is a line read wrong,
+	// such as compressed bytes read as text.
+	Garbage int
+	CatchUp time.Duration // writing end to last span; -1: never
 
 	ExitCode int
 	ExitErr  string // why the stop went wrong; empty when it did not
@@ -1127,6 +1144,9 @@ func (r *result) print(w io.Writer) {
 	if r.MissingDeleted > 0 {
 		fmt.Fprintf(w, "soak: %d of the missing lines were in files rotation deleted (keeping %d): if logspan had not opened them yet, the test rig lost them, not logspan\n",
 			r.MissingDeleted, r.Generations)
+	}
+	if r.Garbage > 0 {
+		fmt.Fprintf(w, "soak: logspan logged %d problem lines (no rule matched or not mapped); the generated lines all map\n", r.Garbage)
 	}
 	for _, ex := range r.MissingExamples {
 		fmt.Fprintln(w, "soak: missing", ex)
@@ -1158,6 +1178,9 @@ func (r *result) failures(rssGrowth float64) []string {
 	}
 	if r.Unexpected > 0 {
 		f = append(f, fmt.Sprintf("%d unexpected span ids", r.Unexpected))
+	}
+	if r.Garbage > 0 {
+		f = append(f, fmt.Sprintf("logspan logged %d lines that match no rule or do not map (read wrong, e.g. compressed bytes as text)", r.Garbage))
 	}
 	// Without a crash or an outage (whose cut connections may lose an
 	// answer, not a request), every line arrives exactly once.

@@ -288,10 +288,10 @@ func TestFailures(t *testing.T) {
 		t.Errorf("clean run fails: %v", f)
 	}
 	bad := ok
-	bad.Missing, bad.Unexpected, bad.ExitCode, bad.SelfExits = 3, 1, 1, 1
+	bad.Missing, bad.Unexpected, bad.ExitCode, bad.SelfExits, bad.Garbage = 3, 1, 1, 1, 2
 	bad.RSSLastFifth = 80 << 20
 	f := strings.Join(bad.failures(1.5), "; ")
-	for _, want := range []string{"3 lines missing", "1 unexpected", "exited with code 1", "by itself", "memory grew"} {
+	for _, want := range []string{"3 lines missing", "1 unexpected", "logged 2 lines that match no rule", "exited with code 1", "by itself", "memory grew"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("failures %q lack %q", f, want)
 		}
@@ -497,5 +497,20 @@ func TestWriterRotatesWithLogrotate(t *testing.T) {
 				t.Errorf("deleted generations %v, want %v", w.deleted, wantDeleted)
 			}
 		})
+	}
+}
+
+func TestCountGarbage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logspan.log")
+	writeFile(t, path, `time=x level=INFO msg="following file" file=a
+time=x level=WARN msg="line matches no rule" file=/l/haproxy.log.1.gz line=1
+time=x level=WARN msg="rule haproxy_http: line not mapped: bad time" file=/l/haproxy.log line=9
+time=x level=WARN msg="line matches no rule" file=/l/haproxy.log.1.gz line=2
+`)
+	if n := countGarbage(path); n != 3 {
+		t.Errorf("countGarbage = %d, want 3", n)
+	}
+	if n := countGarbage(filepath.Join(t.TempDir(), "none")); n != 0 {
+		t.Errorf("countGarbage of no log = %d, want 0", n)
 	}
 }
