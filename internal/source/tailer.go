@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,46 +14,6 @@ import (
 
 	"github.com/logspan/logspan/internal/source/fileid"
 )
-
-// Input says which files to follow: the paths matching any of Paths (shell
-// globs) and none of Exclude (globs tried on the full path and on the base
-// name, so "*.gz" excludes compressed files anywhere).
-type Input struct {
-	Paths   []string
-	Exclude []string
-	// StartAtBeginning reads a file found at startup, that no checkpoint
-	// knows, from its start instead of from its end. Files that appear
-	// while logspan runs are always read from their start.
-	StartAtBeginning bool
-}
-
-// Matches says whether path is one of the input's files.
-func (in *Input) Matches(path string) bool {
-	hit := false
-	for _, p := range in.Paths {
-		if ok, _ := filepath.Match(p, path); ok {
-			hit = true
-			break
-		}
-	}
-	if !hit {
-		return false
-	}
-	return !in.excluded(path)
-}
-
-func (in *Input) excluded(path string) bool {
-	base := filepath.Base(path)
-	for _, x := range in.Exclude {
-		if ok, _ := filepath.Match(x, path); ok {
-			return true
-		}
-		if ok, _ := filepath.Match(x, base); ok {
-			return true
-		}
-	}
-	return false
-}
 
 // Reason says why a followed file was closed.
 type Reason int
@@ -161,9 +120,9 @@ type Tailer struct {
 	known   []*fileid.Known
 	nextID  uint64
 	scanned bool // the first Discover has run
-	// failing remembers paths whose open failed, so each problem is logged
-	// once, not at every discovery.
-	failing map[string]string
+	finder *finder
+	// report logs each problem with a path once, not at every discovery.
+	report *reporter
 	waiting bool // a "too many open files" warning was logged
 	// rediscover asks for a discovery at the end of the poll: a file was
 	// rotated, and its successor should be read now, not at the next
@@ -239,7 +198,8 @@ func NewTailer(cfg TailerConfig) *Tailer {
 	if cfg.OnClose == nil {
 		cfg.OnClose = func(*Followed, Reason, *fileid.Known) {}
 	}
-	t := &Tailer{cfg: cfg, inputs: cfg.Inputs, failing: map[string]string{}}
+	report := newReporter(cfg.Log)
+	t := &Tailer{cfg: cfg, inputs: cfg.Inputs, report: report, finder: &finder{open: cfg.Open, report: report}}
 	t.known = append(t.known, cfg.Known...)
 	return t
 }
@@ -297,53 +257,8 @@ func (t *Tailer) Discover() {
 	t.mu.Lock()
 	inputs := t.inputs
 	t.mu.Unlock()
-	seen := map[string]bool{}
-	for i := range inputs {
-		in := &inputs[i]
-		for _, pattern := range in.Paths {
-			matches, err := filepath.Glob(pattern)
-			if err != nil {
-				t.cfg.Log.Error("bad path pattern", "pattern", pattern, "err", err)
-				continue
-			}
-			if len(matches) == 0 && !hasMeta(pattern) {
-				t.failOnce(pattern, "file does not exist (yet): it is picked up when it appears", nil)
-			}
-			for _, path := range matches {
-				if seen[path] || in.excluded(path) {
-					continue
-				}
-				seen[path] = true
-				t.discover(path, i, in, first)
-			}
-		}
-	}
-}
-
-func hasMeta(p string) bool {
-	for _, c := range p {
-		switch c {
-		case '*', '?', '[', '\\':
-			return true
-		}
-	}
-	return false
-}
-
-// failOnce logs a problem with path once until it changes or goes away.
-func (t *Tailer) failOnce(path, msg string, err error) {
-	text := msg
-	if err != nil {
-		text = msg + ": " + err.Error()
-	}
-	if t.failing[path] == text {
-		return
-	}
-	t.failing[path] = text
-	if err != nil {
-		t.cfg.Log.Error(msg, "file", path, "err", err)
-	} else {
-		t.cfg.Log.Warn(msg, "file", path)
+	for _, fd := range t.finder.find(inputs) {
+		t.discover(fd.path, fd.input, &inputs[fd.input], first)
 	}
 }
 
@@ -352,11 +267,11 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Stats.OpenErrors.Add(1)
-		t.failOnce(path, "cannot stat file", err)
+		t.report.once(path, "cannot stat file", err)
 		return
 	}
 	if fi.IsDir() {
-		t.failOnce(path, "is a directory, not a log file: make the glob match files only", nil)
+		t.report.once(path, "is a directory, not a log file: make the glob match files only", nil)
 		return
 	}
 	dev, ino := fileid.Key(fi)
@@ -397,7 +312,7 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		if errors.Is(err, fs.ErrPermission) {
 			hint = " (logspan needs read access: run it in the log's group, e.g. adm, or fix the file's mode)"
 		}
-		t.failOnce(path, "cannot open file"+hint, err)
+		t.report.once(path, "cannot open file"+hint, err)
 		return
 	}
 	id, prefix, fi, err := fileid.Identify(fh)
@@ -409,10 +324,10 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 	if err != nil {
 		fh.Close()
 		t.Stats.OpenErrors.Add(1)
-		t.failOnce(path, "cannot read file", err)
+		t.report.once(path, "cannot read file", err)
 		return
 	}
-	delete(t.failing, path)
+	t.report.clear(path)
 	offset, resumed, copyOf := t.startOffset(path, fh, fi, id, prefix, in, first)
 	if copyOf != "" {
 		// Its lines are being read from the original; once that is let go
@@ -436,7 +351,7 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 	if err != nil {
 		fh.Close()
 		t.Stats.OpenErrors.Add(1)
-		t.failOnce(path, "cannot read file", err)
+		t.report.once(path, "cannot read file", err)
 		return
 	}
 	if copied {
@@ -599,7 +514,7 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 	if !f.id.Compressed {
 		fi, truncated, err := f.fo.check()
 		if err != nil {
-			t.failOnce(f.Path(), "cannot check file", err)
+			t.report.once(f.Path(), "cannot check file", err)
 			return false, nil
 		}
 		if f.fo.gzipped {
@@ -657,7 +572,7 @@ func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget in
 			continue
 		}
 		if err != nil {
-			t.failOnce(f.Path(), "cannot read file", err)
+			t.report.once(f.Path(), "cannot read file", err)
 			return f, false, nil
 		}
 		n += l.End - l.Offset
@@ -700,7 +615,7 @@ func (t *Tailer) checkPath(f *Followed, now time.Time) {
 			t.cfg.Log.Info("file renamed away: reading it to its end", "file", path)
 		}
 	default:
-		t.failOnce(path, "cannot stat file", err)
+		t.report.once(path, "cannot stat file", err)
 		return
 	}
 	f.orphanSince = now
