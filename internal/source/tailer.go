@@ -120,9 +120,9 @@ type Tailer struct {
 	known   []*fileid.Known
 	nextID  uint64
 	scanned bool // the first Discover has run
-	finder *finder
+	finder  *finder
 	// report logs each problem with a path once, not at every discovery.
-	report *reporter
+	report  *reporter
 	waiting bool // a "too many open files" warning was logged
 	// rediscover asks for a discovery at the end of the poll: a file was
 	// rotated, and its successor should be read now, not at the next
