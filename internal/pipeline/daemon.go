@@ -282,7 +282,7 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 		}
 		if cur == nil {
 			cur = chunkPool.Get().(*chunk)
-			cur.file, cur.start, cur.rules = f, l.Offset, d.setFor(f.Input)
+			cur.file, cur.start, cur.rules = f, l.Offset, d.setFor(f.Input())
 		}
 		d.Stats.countLine(l)
 		if l.Truncated {

@@ -95,8 +95,25 @@ func (fo *follower) next() (Line, error) {
 // is let go, without a check of its own.
 func (fo *follower) toEnd() {
 	if fo.tf != nil {
-		fo.tf.limit = -1
+		fo.tf.unlimit()
 	}
+}
+
+// rename attributes the lines read from now on to path.
+func (fo *follower) rename(path string) { fo.r.rename(path) }
+
+// flushPartial returns a held-back partial last line as a complete line,
+// for a file let go: it will not grow any more.
+func (fo *follower) flushPartial() (Line, bool) { return fo.r.flushPartial() }
+
+// links is how many names the open file has: 0 once it was deleted. An
+// error counts as a name: the file is taken as renamed, not deleted.
+func (fo *follower) links() uint64 {
+	fi, err := fo.f.Stat()
+	if err != nil {
+		return 1
+	}
+	return fileid.Links(fi)
 }
 
 // offset is the position just past the last line returned.

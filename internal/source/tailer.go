@@ -117,7 +117,7 @@ type Tailer struct {
 	mu      sync.Mutex // guards files and inputs for readers of Files
 	files   []*Followed
 	inputs  []Input
-	known   []*fileid.Known
+	known   knownSet
 	nextID  uint64
 	scanned bool // the first Discover has run
 	finder  *finder
@@ -128,54 +128,6 @@ type Tailer struct {
 	// rotated, and its successor should be read now, not at the next
 	// (slower) discovery tick.
 	rediscover bool
-}
-
-// Followed is one followed file.
-type Followed struct {
-	// ID is unique within the process and never reused; a file truncated in
-	// place continues under a new ID.
-	ID uint64
-	// Input is the index of the input the file belongs to.
-	Input int
-	// Start is the offset reading began at.
-	Start int64
-	// Resumed is the known entry the file resumed from, or nil.
-	Resumed *fileid.Known
-
-	Lines atomic.Int64 // lines read
-	Bytes atomic.Int64 // bytes read, including newlines
-
-	mu   sync.Mutex
-	path string
-	id   fileid.ID
-	size int64
-
-	fo          *follower
-	orphanSince time.Time // when its path stopped leading to it
-	lastGrowth  time.Time
-	lastSize    int64
-}
-
-// Path is the name the file was last seen under.
-func (f *Followed) Path() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.path
-}
-
-// Identity is the file's identity as of the last check.
-func (f *Followed) Identity() fileid.ID {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.id
-}
-
-// Size is the file's size at the last check (-1 for gzip, whose offsets
-// count decompressed bytes).
-func (f *Followed) Size() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.size
 }
 
 // NewTailer returns a Tailer; nothing is opened before the first Discover.
@@ -200,7 +152,9 @@ func NewTailer(cfg TailerConfig) *Tailer {
 	}
 	report := newReporter(cfg.Log)
 	t := &Tailer{cfg: cfg, inputs: cfg.Inputs, report: report, finder: &finder{open: cfg.Open, report: report}}
-	t.known = append(t.known, cfg.Known...)
+	for _, k := range cfg.Known {
+		t.known.add(k)
+	}
 	return t
 }
 
@@ -219,7 +173,7 @@ func (t *Tailer) SetInputs(inputs []Input) {
 	t.inputs = inputs
 	t.mu.Unlock()
 	for _, f := range t.Files() {
-		f.Input = t.inputFor(f.Path())
+		f.setInput(t.inputFor(f.Path()))
 	}
 }
 
@@ -236,16 +190,7 @@ func (t *Tailer) inputFor(path string) int {
 }
 
 // Forget drops known entries not seen for maxAge.
-func (t *Tailer) Forget(maxAge time.Duration) {
-	now := t.cfg.Now()
-	kept := t.known[:0]
-	for _, k := range t.known {
-		if now.Sub(k.Seen) <= maxAge {
-			kept = append(kept, k)
-		}
-	}
-	t.known = kept
-}
+func (t *Tailer) Forget(maxAge time.Duration) { t.known.forget(t.cfg.Now(), maxAge) }
 
 // Discover expands the inputs' globs and starts following every matching
 // file not followed yet. A followed file found under a new name (rotated
@@ -259,216 +204,6 @@ func (t *Tailer) Discover() {
 	t.mu.Unlock()
 	for _, fd := range t.finder.find(inputs) {
 		t.discover(fd.path, fd.input, &inputs[fd.input], first)
-	}
-}
-
-// discover handles one path that matches input i.
-func (t *Tailer) discover(path string, input int, in *Input, first bool) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Stats.OpenErrors.Add(1)
-		t.report.once(path, "cannot stat file", err)
-		return
-	}
-	if fi.IsDir() {
-		t.report.once(path, "is a directory, not a log file: make the glob match files only", nil)
-		return
-	}
-	dev, ino := fileid.Key(fi)
-	for _, f := range t.files {
-		if f.id.Dev == dev && f.id.Inode == ino {
-			if f.Path() != path {
-				t.cfg.Log.Info("followed file found under a new name: continuing at its offset", "file", path, "was", f.Path(), "offset", f.fo.offset())
-				f.mu.Lock()
-				f.path = path
-				f.mu.Unlock()
-				f.fo.r.file = path
-				f.orphanSince = time.Time{}
-				f.Input = input
-			}
-			return
-		}
-	}
-	for _, k := range t.known {
-		if k.Dev == dev && k.Inode == ino && k.Finished {
-			// A gzip file read to its end never changes: no need to open
-			// it. A plain file read to its end is opened all the same: it
-			// may grow, and its new lines are due at the next poll.
-			k.Seen = t.cfg.Now()
-			return
-		}
-	}
-	if t.cfg.MaxOpen > 0 && len(t.files) >= t.cfg.MaxOpen {
-		if !t.waiting {
-			t.waiting = true
-			t.cfg.Log.Warn("too many files open: further files wait until others are let go (raise daemon.max_open_files)", "max_open_files", t.cfg.MaxOpen)
-		}
-		return
-	}
-	fh, err := t.cfg.Open(path)
-	if err != nil {
-		t.Stats.OpenErrors.Add(1)
-		hint := ""
-		if errors.Is(err, fs.ErrPermission) {
-			hint = " (logspan needs read access: run it in the log's group, e.g. adm, or fix the file's mode)"
-		}
-		t.report.once(path, "cannot open file"+hint, err)
-		return
-	}
-	id, prefix, fi, err := fileid.Identify(fh)
-	if errors.Is(err, fileid.ErrIncomplete) {
-		fh.Close()
-		t.cfg.Log.Debug("compressed file still being written: it is read at a later discovery", "file", path)
-		return
-	}
-	if err != nil {
-		fh.Close()
-		t.Stats.OpenErrors.Add(1)
-		t.report.once(path, "cannot read file", err)
-		return
-	}
-	t.report.clear(path)
-	offset, resumed, copyOf := t.startOffset(path, fh, fi, id, prefix, in, first)
-	if copyOf != "" {
-		// Its lines are being read from the original; once that is let go
-		// (or found truncated), this copy resumes where it stopped.
-		fh.Close()
-		t.cfg.Log.Debug("a copy of a followed file (rotated and compressed, or copytruncate's copy): it is read once the original is let go", "file", path, "original", copyOf)
-		return
-	}
-	if resumed != nil && resumed.Finished {
-		fh.Close()
-		return
-	}
-	if offset < 0 {
-		// A compressed file found at startup with start: end.
-		t.known = append(t.known, &fileid.Known{Path: path, ID: id, Finished: true, Seen: t.cfg.Now()})
-		fh.Close()
-		return
-	}
-	copied := resumed != nil && !resumed.SameFile(id)
-	fo, reset, err := newFollower(fh, path, id, fi.Size(), offset, t.cfg.MaxLine, copied)
-	if err != nil {
-		fh.Close()
-		t.Stats.OpenErrors.Add(1)
-		t.report.once(path, "cannot read file", err)
-		return
-	}
-	if copied {
-		offset = fo.offset()
-	}
-	if reset {
-		t.Stats.Truncations.Add(1)
-		t.cfg.Log.Warn("checkpoint is past the end of the compressed file: reading it from the start", "file", path, "offset", offset)
-		offset = 0
-	}
-	size := fi.Size()
-	if id.Compressed {
-		size = -1
-	}
-	t.nextID++
-	f := &Followed{ID: t.nextID, Input: input, Start: offset, Resumed: resumed, path: path, id: id, size: size,
-		fo: fo, lastGrowth: t.cfg.Now(), lastSize: fi.Size()}
-	t.mu.Lock()
-	t.files = append(t.files, f)
-	t.mu.Unlock()
-	if resumed != nil {
-		t.Stats.Resumed.Add(1)
-		t.dropKnown(resumed)
-	}
-	t.cfg.Log.Info("following file", "file", path, "offset", offset, "resumed", resumed != nil, "compressed", id.Compressed)
-	t.cfg.OnOpen(f)
-}
-
-// startOffset decides where a newly opened file is read from: a known entry
-// with the same content resumes; otherwise the start of the file, or its end
-// for a file found at startup when the input says so. It returns -1 for a
-// compressed file to be skipped whole.
-//
-// A file that starts like a followed file but is another file is a copy of
-// it: logrotate's compress made it from the rotated log, or copytruncate
-// copied the log before truncating it. Its lines are read from the original
-// for as long as that is followed: reading the copy too would send them
-// twice. copyOf names the original, and the copy is left alone until the
-// original is let go (or found truncated); then it resumes from the
-// original's known entry, at an offset into its decompressed bytes.
-func (t *Tailer) startOffset(path string, fh *os.File, fi os.FileInfo, id fileid.ID, prefix []byte, in *Input, first bool) (offset int64, resumed *fileid.Known, copyOf string) {
-	var same, content *fileid.Known
-	for _, f := range t.files {
-		if fid := f.Identity(); fid.FingerprintLen > 0 && fid.SameContent(prefix) && !fid.SameFile(id) {
-			return 0, nil, f.Path()
-		}
-	}
-	for _, k := range t.known {
-		if !k.SameContent(prefix) {
-			continue
-		}
-		if k.SameFile(id) {
-			same = k
-			break
-		}
-		if content == nil && k.FingerprintLen > 0 {
-			content = k
-		}
-	}
-	k := same
-	if k == nil {
-		k = content // a rotated log compressed into a new file, or a copy
-	}
-	if k != nil {
-		if k == content && !id.Compressed && k.Offset > fi.Size() {
-			// A copy that stops short of what was read of the original:
-			// every line in it was read.
-			return fi.Size(), k, ""
-		}
-		if !id.Compressed && k.Offset > fi.Size() {
-			t.Stats.Truncations.Add(1)
-			t.cfg.Log.Warn("file is shorter than its checkpoint (truncated while logspan was stopped): reading it from the start", "file", path, "offset", k.Offset, "size", fi.Size())
-			t.dropKnown(k)
-			return 0, nil, ""
-		}
-		return k.Offset, k, ""
-	}
-	if !first || in.StartAtBeginning {
-		return 0, nil, ""
-	}
-	if !t.cfg.LastRun.IsZero() && fi.ModTime().After(t.cfg.LastRun) {
-		t.cfg.Log.Info("file changed while logspan was stopped and has no checkpoint: reading it from the start", "file", path)
-		return 0, nil, ""
-	}
-	if id.Compressed {
-		return -1, nil, ""
-	}
-	return lastLineEnd(fh, fi.Size()), nil, ""
-}
-
-// lastLineEnd returns the offset just past the last newline at or before
-// size, so that starting "at the end" never starts inside a line.
-func lastLineEnd(f *os.File, size int64) int64 {
-	const step = 64 << 10
-	buf := make([]byte, step)
-	for end := size; end > 0; {
-		start := max(0, end-step)
-		n, err := f.ReadAt(buf[:end-start], start)
-		if err != nil && err != io.EOF {
-			return size
-		}
-		for i := n - 1; i >= 0; i-- {
-			if buf[i] == '\n' {
-				return start + int64(i) + 1
-			}
-		}
-		end = start
-	}
-	return 0
-}
-
-func (t *Tailer) dropKnown(k *fileid.Known) {
-	for i, x := range t.known {
-		if x == k {
-			t.known = append(t.known[:i], t.known[i+1:]...)
-			return
-		}
 	}
 }
 
@@ -500,8 +235,8 @@ func (t *Tailer) Poll(visit func(f *Followed, l *Line) error) (more bool, err er
 }
 
 func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more bool, err error) {
-	now := t.cfg.Now()
-	if f.Input < 0 {
+	now, wait := t.cfg.Now(), t.cfg.RotateWait
+	if f.Input() < 0 && f.life.on(unmatched, now, wait) == release {
 		// No input matches it after a reload: read what is there, then let go.
 		f.fo.toEnd()
 		f, _, err := t.read(f, visit, -1)
@@ -510,9 +245,10 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 		}
 		return false, t.release(f, Released, visit)
 	}
-	grew := false
-	if !f.id.Compressed {
-		fi, truncated, err := f.fo.check()
+	compressed := f.Identity().Compressed
+	grown := false
+	if !compressed {
+		fi, trunc, err := f.fo.check()
 		if err != nil {
 			t.report.once(f.Path(), "cannot check file", err)
 			return false, nil
@@ -520,15 +256,12 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 		if f.fo.gzipped {
 			return false, t.drop(f)
 		}
-		if truncated {
+		if trunc && f.life.on(truncated, now, wait) == restart {
 			f = t.truncated(f)
 		}
-		if size := fi.Size(); size != f.lastSize {
-			f.lastSize, f.lastGrowth, grew = size, now, true
+		if grown = f.checked(fi.Size()); grown {
+			f.life.on(grew, now, wait)
 		}
-		f.mu.Lock()
-		f.size, f.id = fi.Size(), f.fo.id
-		f.mu.Unlock()
 	}
 	f, more, err = t.read(f, visit, t.cfg.TurnBytes)
 	if err != nil || more {
@@ -540,18 +273,26 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 	if f.fo.incomplete {
 		return false, t.release(f, Incomplete, visit)
 	}
-	if f.id.Compressed {
-		return false, nil
-	}
-	if !grew || !f.orphanSince.IsZero() {
+	if compressed || grown && f.life.state == following {
 		// A file that grew is being written through its path or through a
 		// descriptor its writer still holds; either way it is read on.
 		// Its path is looked at once it stops growing, which is when a
 		// rotation or deletion matters, and saves a stat per busy file
 		// and poll.
-		t.checkPath(f, now)
+		return false, nil
 	}
-	if !f.orphanSince.IsZero() && now.Sub(f.orphanSince) >= t.cfg.RotateWait && now.Sub(f.lastGrowth) >= t.cfg.RotateWait {
+	ev, ok := t.probe(f)
+	if !ok {
+		return false, nil
+	}
+	switch f.life.on(ev, now, wait) {
+	case countRotation:
+		t.Stats.Rotations.Add(1)
+		t.cfg.Log.Info("file rotated: reading the old file to its end", "file", f.Path(), "how", ev.String())
+	case countDeletion:
+		t.Stats.Deletions.Add(1)
+		t.cfg.Log.Info("file deleted: reading it to its end", "file", f.Path())
+	case release:
 		return false, t.release(f, Released, visit)
 	}
 	return false, nil
@@ -568,7 +309,9 @@ func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget in
 			return f, false, nil
 		}
 		if errors.Is(err, errRewritten) {
-			f = t.truncated(f)
+			if f.life.on(truncated, t.cfg.Now(), t.cfg.RotateWait) == restart {
+				f = t.truncated(f)
+			}
 			continue
 		}
 		if err != nil {
@@ -587,42 +330,31 @@ func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget in
 	return f, true, nil
 }
 
-// checkPath notices when f's path no longer leads to f.
-func (t *Tailer) checkPath(f *Followed, now time.Time) {
+// probe looks where f's path leads now, for the lifecycle: to f, to
+// another file, or nowhere (and then whether f still has a name). A new
+// file at the path (made by the rotation, or only after it) is followed
+// at the end of this poll, not at the next discovery. ok is false when the
+// path cannot be looked at; that is reported.
+func (t *Tailer) probe(f *Followed) (ev lifeEvent, ok bool) {
 	path := f.Path()
 	fi, err := os.Stat(path)
-	if err == nil && !f.is(fi) && !t.following(fi) {
-		// A new file stands at the path (created with the rotation, or only
-		// after it): follow it now, not at the next discovery.
-		t.rediscover = true
-	}
-	if !f.orphanSince.IsZero() {
-		return
-	}
 	switch {
+	case err == nil && f.is(fi):
+		return stillThere, true
 	case err == nil:
-		if f.is(fi) {
-			return
+		if !t.following(fi) {
+			t.rediscover = true
 		}
-		t.Stats.Rotations.Add(1)
-		t.cfg.Log.Info("file rotated: reading the old file to its end", "file", path)
+		return replaced, true
 	case errors.Is(err, fs.ErrNotExist):
-		if own, serr := f.fo.f.Stat(); serr == nil && fileid.Links(own) == 0 {
-			t.Stats.Deletions.Add(1)
-			t.cfg.Log.Info("file deleted: reading it to its end", "file", path)
-		} else {
-			t.Stats.Rotations.Add(1)
-			t.cfg.Log.Info("file renamed away: reading it to its end", "file", path)
+		if f.fo.links() == 0 {
+			return deleted, true
 		}
-	default:
-		t.report.once(path, "cannot stat file", err)
-		return
+		return renamedAway, true
 	}
-	f.orphanSince = now
+	t.report.once(path, "cannot stat file", err)
+	return 0, false
 }
-
-// is says fi is f's file.
-func (f *Followed) is(fi os.FileInfo) bool { return f.id.Is(fi) }
 
 // following says fi is one of the followed files.
 func (t *Tailer) following(fi os.FileInfo) bool {
@@ -637,13 +369,13 @@ func (t *Tailer) truncated(f *Followed) *Followed {
 	// The content read so far is remembered: copytruncate's copy of it,
 	// found later under another name, resumes instead of being read again.
 	k := &fileid.Known{Path: f.Path(), ID: f.fo.id, Offset: f.fo.offset(), Seen: t.cfg.Now()}
-	t.known = append(t.known, k)
+	t.known.add(k)
 	if err := f.fo.restart(); err != nil {
 		t.cfg.Log.Error("cannot read truncated file", "file", f.Path(), "err", err)
 	}
 	t.nextID++
-	nf := &Followed{ID: t.nextID, Input: f.Input, path: f.Path(), id: f.fo.id, size: f.fo.size, fo: f.fo,
-		lastGrowth: f.lastGrowth, lastSize: f.lastSize}
+	nf := &Followed{ID: t.nextID, path: f.Path(), input: f.Input(), id: f.fo.id, size: f.fo.size, fo: f.fo,
+		life: f.life, lastSize: f.lastSize}
 	t.mu.Lock()
 	for i, x := range t.files {
 		if x == f {
@@ -661,7 +393,7 @@ func (t *Tailer) truncated(f *Followed) *Followed {
 // complete line (the file will not grow), the file is closed and kept as a
 // known entry, in case it is found again under another name.
 func (t *Tailer) release(f *Followed, why Reason, visit func(*Followed, *Line) error) error {
-	if l, ok := f.fo.r.flushPartial(); ok {
+	if l, ok := f.fo.flushPartial(); ok {
 		f.Lines.Add(1)
 		f.Bytes.Add(l.End - l.Offset)
 		if err := visit(f, &l); err != nil {
@@ -671,7 +403,7 @@ func (t *Tailer) release(f *Followed, why Reason, visit func(*Followed, *Line) e
 	f.fo.close()
 	t.remove(f)
 	k := &fileid.Known{Path: f.Path(), ID: f.fo.id, Offset: f.fo.offset(), Finished: why == Finished, Seen: t.cfg.Now()}
-	t.known = append(t.known, k)
+	t.known.add(k)
 	t.cfg.Log.Info("file let go", "file", k.Path, "offset", k.Offset, "why", why.String())
 	t.cfg.OnClose(f, why, k)
 	if why == Released {
