@@ -23,7 +23,9 @@ type chunk struct {
 type chunkLine struct {
 	start, end int
 	file       string
-	number     int64
+	// number is the line's number in its file when reading began at the
+	// file's start, else 0; offset is where it starts.
+	number, offset int64
 }
 
 const (
@@ -41,11 +43,12 @@ func (c *chunk) full(l *source.Line) bool {
 	return len(c.lines) == chunkLines || (len(c.lines) > 0 && len(c.data)+len(l.Data) > chunkBytes)
 }
 
-// add copies l into c.
-func (c *chunk) add(l *source.Line) {
+// add copies l into c; startsAtZero says its number counts from the
+// file's start.
+func (c *chunk) add(l *source.Line, startsAtZero bool) {
 	start := len(c.data)
 	c.data = append(c.data, l.Data...)
-	c.lines = append(c.lines, chunkLine{start: start, end: len(c.data), file: l.File, number: l.Number})
+	c.lines = append(c.lines, chunkLine{start: start, end: len(c.data), file: l.File, number: lineNumber(l.Number, startsAtZero), offset: l.Offset})
 }
 
 // recycle returns a chunk to the pool.
