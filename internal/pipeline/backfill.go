@@ -135,8 +135,7 @@ func (b *Backfill) read(ctx context.Context, paths []string, rules *ruleSet, wor
 }
 
 func (b *Backfill) readFile(ctx context.Context, f *source.File, rules *ruleSet, work chan<- *chunk) error {
-	c := chunkPool.Get().(*chunk)
-	c.rules = rules
+	c := newChunk(rules, nil, 0)
 	send := func() error {
 		if len(c.lines) == 0 {
 			return nil
@@ -146,8 +145,7 @@ func (b *Backfill) readFile(ctx context.Context, f *source.File, rules *ruleSet,
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		c = chunkPool.Get().(*chunk)
-		c.rules = rules
+		c = newChunk(rules, nil, 0)
 		return nil
 	}
 	defer func() { recycle(c) }()

@@ -269,7 +269,7 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 		}
 		c := cur
 		cur = nil
-		c.t = d.acks.push(c.file, c.start, c.end)
+		c.ticketed(d.acks.push(c.file, c.start, c.end))
 		select {
 		case work <- c:
 			return nil
@@ -284,12 +284,10 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 			}
 		}
 		if cur == nil {
-			cur = chunkPool.Get().(*chunk)
-			cur.file, cur.start, cur.rules = f, l.Offset, d.setFor(f.Input())
+			cur = newChunk(d.setFor(f.Input()), f, l.Offset)
 		}
 		d.core.read(l, f.Start == 0)
 		cur.add(l, f.Start == 0)
-		cur.end = l.End
 		return nil
 	}
 	for {
