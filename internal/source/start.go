@@ -27,15 +27,13 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		return
 	}
 	dev, ino := fileid.Key(fi)
-	for _, f := range t.files {
-		if fid := f.Identity(); fid.Dev == dev && fid.Inode == ino {
-			if f.Path() != path {
-				t.cfg.Log.Info("followed file found under a new name: continuing at its offset", "file", path, "was", f.Path(), "offset", f.fo.offset())
-				f.renamed(path, input)
-				f.life.on(foundAgain, t.cfg.Now(), t.cfg.RotateWait)
-			}
-			return
+	if f := t.byKey[fileKey{dev, ino}]; f != nil {
+		if f.Path() != path {
+			t.cfg.Log.Info("followed file found under a new name: continuing at its offset", "file", path, "was", f.Path(), "offset", f.fo.offset())
+			f.renamed(path, input)
+			f.life.on(foundAgain, t.cfg.Now(), t.cfg.RotateWait)
 		}
+		return
 	}
 	if k := t.known.finished(dev, ino); k != nil {
 		// A gzip file read to its end never changes: no need to open it. A
@@ -116,6 +114,7 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		fo: fo, life: lifecycle{grew: t.cfg.Now()}, lastSize: fi.Size()}
 	t.mu.Lock()
 	t.files = append(t.files, f)
+	t.byKey[fileKey{id.Dev, id.Inode}] = f
 	t.mu.Unlock()
 	if resumed != nil {
 		t.Stats.Resumed.Add(1)

@@ -7,13 +7,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/logspan/logspan/internal/source/fileid"
 )
+
+// fileKey is a file's device and inode.
+type fileKey struct{ dev, ino uint64 }
 
 // Reason says why a followed file was closed.
 type Reason int
@@ -114,8 +116,11 @@ type Tailer struct {
 	cfg   TailerConfig
 	Stats TailStats
 
-	mu      sync.Mutex // guards files and inputs for readers of Files
-	files   []*Followed
+	mu    sync.Mutex // guards files and inputs for readers of Files
+	files []*Followed
+	// byKey finds a followed file by device and inode, which never change
+	// while it is followed: discovery asks for each path it finds.
+	byKey   map[fileKey]*Followed
 	inputs  []Input
 	known   knownSet
 	nextID  uint64
@@ -151,7 +156,8 @@ func NewTailer(cfg TailerConfig) *Tailer {
 		cfg.OnClose = func(*Followed, Reason, *fileid.Known) {}
 	}
 	report := newReporter(cfg.Log)
-	t := &Tailer{cfg: cfg, inputs: cfg.Inputs, report: report, finder: &finder{open: cfg.Open, report: report}}
+	t := &Tailer{cfg: cfg, inputs: cfg.Inputs, report: report, finder: &finder{open: cfg.Open, report: report},
+		byKey: map[fileKey]*Followed{}}
 	for _, k := range cfg.Known {
 		t.known.add(k)
 	}
@@ -358,7 +364,8 @@ func (t *Tailer) probe(f *Followed) (ev lifeEvent, ok bool) {
 
 // following says fi is one of the followed files.
 func (t *Tailer) following(fi os.FileInfo) bool {
-	return slices.ContainsFunc(t.files, func(f *Followed) bool { return f.is(fi) })
+	dev, ino := fileid.Key(fi)
+	return t.byKey[fileKey{dev, ino}] != nil
 }
 
 // truncated continues f, found truncated or rewritten, as a new Followed read
@@ -380,6 +387,7 @@ func (t *Tailer) truncated(f *Followed) *Followed {
 	for i, x := range t.files {
 		if x == f {
 			t.files[i] = nf
+			t.byKey[fileKey{f.fo.id.Dev, f.fo.id.Inode}] = nf
 		}
 	}
 	t.mu.Unlock()
@@ -431,6 +439,7 @@ func (t *Tailer) remove(f *Followed) {
 	for i, x := range t.files {
 		if x == f {
 			t.files = append(t.files[:i], t.files[i+1:]...)
+			delete(t.byKey, fileKey{f.fo.id.Dev, f.fo.id.Inode})
 			break
 		}
 	}
@@ -445,4 +454,5 @@ func (t *Tailer) Close() {
 		f.fo.close()
 	}
 	t.files = nil
+	clear(t.byKey)
 }
