@@ -41,16 +41,17 @@ func (ks *knownSet) forget(now time.Time, maxAge time.Duration) {
 	ks.entries = kept
 }
 
-// finished returns the entry of a gzip file on disk as (dev, ino) that was
-// read to its end, nil if none: such a file never changes and need not be
-// opened again.
-func (ks *knownSet) finished(dev, ino uint64) *fileid.Known {
+// finished says the gzip file on disk as (dev, ino) was read to its end:
+// it never changes and need not be opened again. Its entry is marked seen
+// at now, so that it is not forgotten while the file is still there.
+func (ks *knownSet) finished(dev, ino uint64, now time.Time) bool {
 	for _, k := range ks.entries {
 		if k.Dev == dev && k.Inode == ino && k.Finished {
-			return k
+			k.Seen = now
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
 // match returns the entry a file with identity id and first bytes prefix

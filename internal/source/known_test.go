@@ -42,13 +42,23 @@ func TestKnownSet(t *testing.T) {
 			t.Errorf("%s: match = %v, %v; want %v, %v", tt.name, k, copied, tt.want, tt.copied)
 		}
 	}
-	if ks.finished(1, 20) != gz || ks.finished(1, 10) != nil {
-		t.Error("finished: only the .gz read to its end")
+	if ks.finished(1, 10, t0) {
+		t.Error("finished: a plain file read to its end is not finished: it may grow")
 	}
-	ks.forget(t0.Add(30*time.Minute), 45*time.Minute)
-	if len(ks.entries) != 2 || ks.finished(1, 20) != nil {
+	ks.forget(t0.Add(30*time.Minute), 45*time.Minute) // the .gz was seen 90 minutes before
+	if len(ks.entries) != 2 || ks.finished(1, 20, t0) {
 		t.Errorf("forget kept %d entries, want the 2 seen in the last 45 minutes", len(ks.entries))
 	}
+	// A .gz found again is marked seen, and outlives the next forget.
+	ks.add(gz)
+	if !ks.finished(1, 20, t0.Add(time.Hour)) {
+		t.Fatal("finished: the .gz read to its end")
+	}
+	ks.forget(t0.Add(90*time.Minute), 45*time.Minute)
+	if len(ks.entries) != 1 || ks.entries[0] != gz {
+		t.Errorf("after forget: %d entries, want only the .gz, seen 30 minutes before", len(ks.entries))
+	}
+	ks.add(log)
 	ks.drop(log)
 	if k, _ := ks.match(log.ID, start); k != nil {
 		t.Errorf("dropped entry still matches: %v", k)

@@ -35,11 +35,10 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		}
 		return
 	}
-	if k := t.known.finished(dev, ino); k != nil {
+	if t.known.finished(dev, ino, t.cfg.Now()) {
 		// A gzip file read to its end never changes: no need to open it. A
 		// plain file read to its end is opened all the same: it may grow,
 		// and its new lines are due at the next poll.
-		k.Seen = t.cfg.Now()
 		return
 	}
 	if t.cfg.MaxOpen > 0 && len(t.files) >= t.cfg.MaxOpen {
