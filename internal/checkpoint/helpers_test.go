@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
 // fp is a valid fingerprint (SHA-256 of "a").
@@ -16,11 +18,15 @@ const fp = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
 func sampleEntries() []Entry {
 	zone := time.FixedZone("CEST", 2*3600)
 	seen := time.Date(2026, 3, 4, 5, 6, 7, 890123456, zone)
+	var sum fileid.Fingerprint
+	if err := sum.UnmarshalText([]byte(fp)); err != nil {
+		panic(err)
+	}
 	return []Entry{
-		{Path: "/var/log/haproxy.log", Dev: 2049, Inode: 1234, FingerprintLen: 1024, Fingerprint: fp, Offset: 98765, Seen: seen},
-		{Path: "/var/log/haproxy.log.2.gz", Dev: 2049, Inode: 77, FingerprintLen: 1024, Fingerprint: fp, Offset: 5_000_000, Compressed: true, Finished: true, Seen: seen.Add(-time.Hour)},
-		{Path: "/var/log/haproxy.log.1", Dev: 2049, Inode: 1233, FingerprintLen: 1, Fingerprint: fp, Offset: 1, Seen: seen.Add(-time.Minute)},
-		{Path: "/var/log/empty.log", Dev: 2049, Inode: 9, Seen: seen},
+		{Path: "/var/log/haproxy.log", ID: fileid.ID{Dev: 2049, Inode: 1234, FingerprintLen: 1024, Fingerprint: sum}, Offset: 98765, Seen: seen},
+		{Path: "/var/log/haproxy.log.2.gz", ID: fileid.ID{Dev: 2049, Inode: 77, FingerprintLen: 1024, Fingerprint: sum, Compressed: true}, Offset: 5_000_000, Finished: true, Seen: seen.Add(-time.Hour)},
+		{Path: "/var/log/haproxy.log.1", ID: fileid.ID{Dev: 2049, Inode: 1233, FingerprintLen: 1, Fingerprint: sum}, Offset: 1, Seen: seen.Add(-time.Minute)},
+		{Path: "/var/log/empty.log", ID: fileid.ID{Dev: 2049, Inode: 9}, Seen: seen},
 	}
 }
 

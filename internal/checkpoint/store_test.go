@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
 func TestSaveThenOpenReturnsEqualEntries(t *testing.T) {
@@ -35,7 +37,7 @@ func TestSaveThenOpenReturnsEqualEntries(t *testing.T) {
 func TestFileIsSortedVersionedAndReadable(t *testing.T) {
 	dir := t.TempDir()
 	s, _ := openStore(t, dir)
-	entries := append(sampleEntries(), Entry{Path: "/var/log/haproxy.log", Dev: 2049, Inode: 1, Offset: 3})
+	entries := append(sampleEntries(), Entry{Path: "/var/log/haproxy.log", ID: fileid.ID{Dev: 2049, Inode: 1}, Offset: 3})
 	if _, err := s.Save(entries); err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,12 @@
 package pipeline
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"sync"
 	"time"
 
 	"github.com/logspan/logspan/internal/checkpoint"
 	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
 // acks turns the collector's acknowledgements into checkpoint offsets.
@@ -25,10 +24,10 @@ type acks struct {
 	// released are files let go this run, kept so that their offsets are
 	// saved until forgotten and so that the same file found again under
 	// another name continues their queue.
-	released map[*source.Known]*fileAcks
+	released map[*fileid.Known]*fileAcks
 	// retained are checkpoint entries from startup not matched to a file
 	// yet (a rotated file not found so far); they are saved as they were.
-	retained map[*source.Known]checkpoint.Entry
+	retained map[*fileid.Known]checkpoint.Entry
 	// hold makes a failed ticket stop its file's offset (at shutdown, when
 	// batches are abandoned and must be read again after the restart);
 	// otherwise a failed ticket is counted as dropped and passed.
@@ -57,8 +56,8 @@ type ticket struct {
 	failed     bool
 }
 
-func newAcks(known map[*source.Known]checkpoint.Entry) *acks {
-	return &acks{live: map[uint64]*fileAcks{}, released: map[*source.Known]*fileAcks{}, retained: known}
+func newAcks(known map[*fileid.Known]checkpoint.Entry) *acks {
+	return &acks{live: map[uint64]*fileAcks{}, released: map[*fileid.Known]*fileAcks{}, retained: known}
 }
 
 // open starts tracking a file the tailer opened.
@@ -82,7 +81,7 @@ func (a *acks) open(f *source.Followed) {
 // close stops tracking f as live; k is what the tailer remembers of it
 // (for a truncated file, its content before the truncation, which
 // copytruncate's copy may still hold).
-func (a *acks) close(f *source.Followed, _ source.Reason, k *source.Known) {
+func (a *acks) close(f *source.Followed, _ source.Reason, k *fileid.Known) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	fa := a.live[f.ID]
@@ -225,25 +224,7 @@ func (a *acks) entries(now time.Time, forget time.Duration) []checkpoint.Entry {
 	return out
 }
 
-// entryOf converts a file's identity into a checkpoint entry.
-func entryOf(path string, id source.Identity, offset int64, seen time.Time) checkpoint.Entry {
-	e := checkpoint.Entry{Path: path, Dev: id.Dev, Inode: id.Inode, FingerprintLen: id.FingerprintLen,
-		Offset: offset, Compressed: id.Compressed, Seen: seen}
-	if id.FingerprintLen > 0 {
-		e.Fingerprint = hex.EncodeToString(id.Fingerprint[:])
-	}
-	return e
-}
-
-// knownOf converts a checkpoint entry back into what the tailer matches
-// files against.
-func knownOf(e checkpoint.Entry) source.Known {
-	k := source.Known{Path: e.Path, Offset: e.Offset, Finished: e.Finished, Seen: e.Seen}
-	k.Dev, k.Inode, k.Compressed, k.FingerprintLen = e.Dev, e.Inode, e.Compressed, e.FingerprintLen
-	if b, err := hex.DecodeString(e.Fingerprint); err == nil && len(b) == len(k.Fingerprint) {
-		copy(k.Fingerprint[:], b)
-	} else if e.FingerprintLen == 0 {
-		k.Fingerprint = sha256.Sum256(nil)
-	}
-	return k
+// entryOf is the checkpoint entry of a file's content.
+func entryOf(path string, id fileid.ID, offset int64, seen time.Time) checkpoint.Entry {
+	return checkpoint.Entry{Path: path, ID: id, Offset: offset, Seen: seen}
 }

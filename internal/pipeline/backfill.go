@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -45,7 +44,7 @@ type Backfill struct {
 	bytesTotal atomic.Int64
 	bytesDone  atomic.Int64
 	current    atomic.Pointer[source.File]
-	logged     lineLog
+	core       *core[struct{}]
 }
 
 // Progress reports bytes read so far and the total to read (as stored on
@@ -71,7 +70,7 @@ func (b *Backfill) Run(ctx context.Context, paths []string) error {
 	if b.Log == nil {
 		b.Log = slog.New(slog.DiscardHandler)
 	}
-	b.logged.log = b.Log
+	b.core = newCore[struct{}](b.Stats, b.Log)
 	var total int64
 	for _, p := range paths {
 		if p == "-" {
@@ -84,14 +83,9 @@ func (b *Backfill) Run(ctx context.Context, paths []string) error {
 	}
 	b.bytesTotal.Store(total)
 
-	batcher := emit.NewBatcher(b.Sender, b.Export, func(_ []struct{}, r emit.Result) {
-		b.Stats.SpansExported.Add(int64(r.Exported))
-		b.Stats.SpansRejected.Add(int64(r.Rejected))
-		b.Stats.SpansFailed.Add(int64(r.Failed))
-		if r.Err != nil {
-			b.Log.Error("export failed", "spans_failed", r.Failed, "spans_rejected", r.Rejected, "attempts", r.Attempts, "err", r.Err)
-		}
-	})
+	batcher := emit.NewBatcher(b.Sender, b.Export, func(_ []struct{}, r emit.Result) { b.core.reported(r) })
+	rules := &ruleSet{rules: b.Rules, matched: b.Stats.counters(b.Rules)}
+	h := hooks[struct{}]{keep: b.inRange}
 
 	work := make(chan *chunk, 2*b.Workers)
 	var wg sync.WaitGroup
@@ -99,10 +93,10 @@ func (b *Backfill) Run(ctx context.Context, paths []string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.work(ctx, work, batcher)
+			b.core.work(ctx, work, batcher, h)
 		}()
 	}
-	b.read(ctx, paths, work)
+	b.read(ctx, paths, rules, work)
 	close(work)
 	wg.Wait()
 
@@ -116,7 +110,7 @@ func (b *Backfill) Run(ctx context.Context, paths []string) error {
 }
 
 // read reads every file in turn into chunks.
-func (b *Backfill) read(ctx context.Context, paths []string, work chan<- *chunk) {
+func (b *Backfill) read(ctx context.Context, paths []string, rules *ruleSet, work chan<- *chunk) {
 	for _, p := range paths {
 		if ctx.Err() != nil {
 			return
@@ -129,7 +123,7 @@ func (b *Backfill) read(ctx context.Context, paths []string, work chan<- *chunk)
 		}
 		b.Stats.Files.Add(1)
 		b.current.Store(f)
-		err = b.readFile(ctx, f, work)
+		err = b.readFile(ctx, f, rules, work)
 		b.bytesDone.Add(f.BytesRead())
 		b.current.Store(nil)
 		f.Close()
@@ -140,8 +134,8 @@ func (b *Backfill) read(ctx context.Context, paths []string, work chan<- *chunk)
 	}
 }
 
-func (b *Backfill) readFile(ctx context.Context, f *source.File, work chan<- *chunk) error {
-	c := chunkPool.Get().(*chunk)
+func (b *Backfill) readFile(ctx context.Context, f *source.File, rules *ruleSet, work chan<- *chunk) error {
+	c := newChunk(rules, nil, 0)
 	send := func() error {
 		if len(c.lines) == 0 {
 			return nil
@@ -151,7 +145,7 @@ func (b *Backfill) readFile(ctx context.Context, f *source.File, work chan<- *ch
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		c = chunkPool.Get().(*chunk)
+		c = newChunk(rules, nil, 0)
 		return nil
 	}
 	defer func() { recycle(c) }()
@@ -166,50 +160,17 @@ func (b *Backfill) readFile(ctx context.Context, f *source.File, work chan<- *ch
 			}
 			return err
 		}
-		b.Stats.countLine(&line)
-		if line.Truncated {
-			b.Log.Warn("line too long: cut", "file", line.File, "line", line.Number)
-		}
+		b.core.read(&line, true)
 		if c.full(&line) {
 			if err := send(); err != nil {
 				return err
 			}
 		}
-		c.add(&line)
+		c.add(&line, true)
 	}
 }
 
-// work parses and maps chunks and hands spans to the batcher.
-func (b *Backfill) work(ctx context.Context, work <-chan *chunk, batcher *emit.Batcher[struct{}]) {
-	p := NewProcessor(b.Rules)
-	matched := b.Stats.counters(b.Rules)
-	failed := false
-	for c := range work {
-		for _, l := range c.lines {
-			if failed {
-				break // interrupted: drain the queue without sending
-			}
-			res := p.Process(c.data[l.start:l.end])
-			b.Stats.count(&res, matched)
-			switch {
-			case res.Rule < 0:
-				b.logged.note("line matches no rule", l)
-			case res.Err != nil:
-				b.logged.note(fmt.Sprintf("rule %s: line not mapped: %v", b.Rules[res.Rule].Name, res.Err), l)
-			case res.Span != nil:
-				if !b.inRange(res.Span) {
-					b.Stats.OutOfRange.Add(1)
-					continue
-				}
-				if err := batcher.Add(ctx, res.Span, struct{}{}); err != nil {
-					failed = true
-				}
-			}
-		}
-		recycle(c)
-	}
-}
-
+// inRange says a span starts within --since and --until.
 func (b *Backfill) inRange(s *mapping.Span) bool {
 	if !b.Since.IsZero() && s.Start.Before(b.Since) {
 		return false

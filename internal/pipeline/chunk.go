@@ -23,7 +23,9 @@ type chunk struct {
 type chunkLine struct {
 	start, end int
 	file       string
-	number     int64
+	// number is the line's number in its file when reading began at the
+	// file's start, else 0; offset is where it starts.
+	number, offset int64
 }
 
 const (
@@ -35,17 +37,30 @@ var chunkPool = sync.Pool{New: func() any {
 	return &chunk{data: make([]byte, 0, chunkBytes), lines: make([]chunkLine, 0, chunkLines)}
 }}
 
+// newChunk takes a chunk from the pool for lines to go through rules; a
+// daemon's chunk holds lines of file only, starting at offset start.
+func newChunk(rules *ruleSet, file *source.Followed, start int64) *chunk {
+	c := chunkPool.Get().(*chunk)
+	c.rules, c.file, c.start, c.end = rules, file, start, start
+	return c
+}
+
+// ticketed records the ticket that tracks c's acknowledgement.
+func (c *chunk) ticketed(t *ticket) { c.t = t }
+
 // full says l does not fit in c any more: c holds chunkLines lines, or its
 // bytes would pass chunkBytes (a chunk always takes one line, however long).
 func (c *chunk) full(l *source.Line) bool {
 	return len(c.lines) == chunkLines || (len(c.lines) > 0 && len(c.data)+len(l.Data) > chunkBytes)
 }
 
-// add copies l into c.
-func (c *chunk) add(l *source.Line) {
+// add copies l into c; startsAtZero says its number counts from the
+// file's start.
+func (c *chunk) add(l *source.Line, startsAtZero bool) {
 	start := len(c.data)
 	c.data = append(c.data, l.Data...)
-	c.lines = append(c.lines, chunkLine{start: start, end: len(c.data), file: l.File, number: l.Number})
+	c.lines = append(c.lines, chunkLine{start: start, end: len(c.data), file: l.File, number: lineNumber(l.Number, startsAtZero), offset: l.Offset})
+	c.end = l.End
 }
 
 // recycle returns a chunk to the pool.

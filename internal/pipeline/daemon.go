@@ -14,6 +14,7 @@ import (
 	"github.com/logspan/logspan/internal/checkpoint"
 	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
 // Daemon follows the files of its inputs and exports a span for every line
@@ -59,13 +60,7 @@ type Daemon struct {
 	tailer  *source.Tailer
 	acks    *acks
 	sets    atomic.Pointer[[]*ruleSet]
-	logged  lineLog
-}
-
-// ruleSet is the rules of one input and their match counters.
-type ruleSet struct {
-	rules   []*config.Rule
-	matched []*atomic.Int64
+	core    *core[*ticket]
 }
 
 type reload struct {
@@ -91,7 +86,7 @@ func (d *Daemon) init() {
 		d.Health = &Health{}
 	}
 	d.Settings = d.Settings.WithDefaults()
-	d.logged.log = d.Log
+	d.core = newCore[*ticket](d.Stats, d.Log)
 	d.makeChans()
 }
 
@@ -115,11 +110,11 @@ func (d *Daemon) Started() <-chan struct{} {
 // error is non-nil only when the final checkpoint could not be saved.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.init()
-	known := map[*source.Known]checkpoint.Entry{}
-	var ks []*source.Known
+	known := map[*fileid.Known]checkpoint.Entry{}
+	var ks []*fileid.Known
 	var lastRun time.Time
 	for _, e := range d.Entries {
-		k := knownOf(e)
+		k := e
 		known[&k] = e
 		ks = append(ks, &k)
 		if e.Seen.After(lastRun) {
@@ -135,7 +130,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	close(d.started)
 
-	batcher := emit.NewBatcher(d.Sender, d.Export, d.reported)
+	batcher := emit.NewBatcher(d.Sender, d.Export, func(tickets []*ticket, r emit.Result) {
+		d.core.reported(r)
+		d.acks.reported(tickets, r.Failed > 0)
+	})
+	h := hooks[*ticket]{
+		tag:       func(c *chunk) *ticket { return c.t },
+		adding:    func(c *chunk) { d.acks.adding(c.t) },
+		notAdded:  func(c *chunk) { d.acks.notAdded(c.t) },
+		processed: func(c *chunk) { d.acks.processed(c.t) },
+	}
 	// Workers outlive ctx: at shutdown they finish the chunks already read,
 	// until the flush deadline cancels them.
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -146,7 +150,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.work(workCtx, work, batcher)
+			d.core.work(workCtx, work, batcher, h)
 		}()
 	}
 
@@ -265,7 +269,7 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 		}
 		c := cur
 		cur = nil
-		c.t = d.acks.push(c.file, c.start, c.end)
+		c.ticketed(d.acks.push(c.file, c.start, c.end))
 		select {
 		case work <- c:
 			return nil
@@ -280,15 +284,10 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 			}
 		}
 		if cur == nil {
-			cur = chunkPool.Get().(*chunk)
-			cur.file, cur.start, cur.rules = f, l.Offset, d.setFor(f.Input)
+			cur = newChunk(d.setFor(f.Input()), f, l.Offset)
 		}
-		d.Stats.countLine(l)
-		if l.Truncated {
-			d.Log.Warn("line too long: cut", "file", l.File, "offset", l.Offset)
-		}
-		cur.add(l)
-		cur.end = l.End
+		d.core.read(l, f.Start == 0)
+		cur.add(l, f.Start == 0)
 		return nil
 	}
 	for {
@@ -321,58 +320,6 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 			}
 		}
 	}
-}
-
-// work parses and maps chunks and hands their spans to the batcher, each
-// tagged with its chunk's ticket.
-func (d *Daemon) work(ctx context.Context, work <-chan *chunk, batcher *emit.Batcher[*ticket]) {
-	procs := map[*ruleSet]*Processor{}
-	for c := range work {
-		p := procs[c.rules]
-		if p == nil {
-			if len(procs) > 64 {
-				clear(procs) // rule sets of earlier reloads
-			}
-			p = NewProcessor(c.rules.rules)
-			procs[c.rules] = p
-		}
-		complete := true
-		for _, l := range c.lines {
-			res := p.Process(c.data[l.start:l.end])
-			d.Stats.count(&res, c.rules.matched)
-			switch {
-			case res.Rule < 0:
-				d.logged.note("line matches no rule", l)
-			case res.Err != nil:
-				d.logged.note(fmt.Sprintf("rule %s: line not mapped: %v", c.rules.rules[res.Rule].Name, res.Err), l)
-			case res.Span != nil:
-				d.acks.adding(c.t)
-				if err := batcher.Add(ctx, res.Span, c.t); err != nil {
-					d.acks.notAdded(c.t)
-					complete = false
-				}
-			}
-			if !complete {
-				break
-			}
-		}
-		if complete {
-			d.acks.processed(c.t)
-		}
-		recycle(c)
-	}
-}
-
-// reported is the batcher's done: it counts the batch and moves the
-// checkpoints of the files its spans came from.
-func (d *Daemon) reported(tickets []*ticket, r emit.Result) {
-	d.Stats.SpansExported.Add(int64(r.Exported))
-	d.Stats.SpansRejected.Add(int64(r.Rejected))
-	d.Stats.SpansFailed.Add(int64(r.Failed))
-	if r.Err != nil {
-		d.Log.Error("export failed", "spans_failed", r.Failed, "spans_rejected", r.Rejected, "attempts", r.Attempts, "err", r.Err)
-	}
-	d.acks.reported(tickets, r.Failed > 0)
 }
 
 // save writes the checkpoints if they moved.

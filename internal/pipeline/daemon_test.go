@@ -16,7 +16,7 @@ import (
 	grpccodes "google.golang.org/grpc/codes"
 
 	"github.com/logspan/logspan/internal/config"
-	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
 // Each test is one scenario from an operator's life; each asserts that the
@@ -107,7 +107,7 @@ func TestCopyTruncateOfALongFile(t *testing.T) {
 	h.cycle()
 	h.waitAll()
 	path := filepath.Join(h.dir, "app.log")
-	if fi, err := os.Stat(path); err != nil || fi.Size() <= source.FingerprintSize {
+	if fi, err := os.Stat(path); err != nil || fi.Size() <= fileid.Size {
 		t.Fatalf("the log must outgrow the fingerprint: %v, %v", fi.Size(), err)
 	}
 	if err := os.Truncate(path, 0); err != nil {
@@ -349,4 +349,20 @@ func TestReloadDroppingAFileReadsItToItsEnd(t *testing.T) {
 	if n := len(h.d.tailer.Files()); n != 0 {
 		t.Errorf("%d files still followed after the reload, want 0", n)
 	}
+}
+
+// TestRestartNewLinesArriveWithinAPoll restarts on a file read to its end:
+// lines appended after the restart arrive at the next poll, not at the next
+// discovery (every 10 s by default).
+func TestRestartNewLinesArriveWithinAPoll(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.write("app.log", 12)
+	h.cycle()
+	h.waitAll()
+	h.stop()
+	h.start() // discovers the file at its checkpoint, the end
+	h.write("app.log", 6)
+	h.tick(h.poll)
+	h.expectExactlyOnce() // only poll ticks from here
 }

@@ -8,12 +8,9 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
-)
 
-// gzipMagic starts every gzip stream. Rotated logs are recognised by it, not
-// by their name: logrotate's delaycompress and hand-renamed files make names
-// unreliable.
-var gzipMagic = []byte{0x1f, 0x8b}
+	"github.com/logspan/logspan/internal/source/fileid"
+)
 
 // File is one input read whole, as a backfill reads it.
 type File struct {
@@ -40,12 +37,12 @@ func Open(name string, stdin io.Reader, maxLine int) (*File, error) {
 	} else {
 		fh, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("cannot open %w", err)
+			return nil, fileError("open", name, err)
 		}
 		st, err := fh.Stat()
 		if err != nil {
 			fh.Close()
-			return nil, fmt.Errorf("cannot stat %w", err)
+			return nil, fileError("stat", name, err)
 		}
 		if st.IsDir() {
 			fh.Close()
@@ -57,13 +54,13 @@ func Open(name string, stdin io.Reader, maxLine int) (*File, error) {
 	}
 	f.raw = &countingReader{r: src}
 	br := bufio.NewReaderSize(f.raw, 64<<10)
-	head, err := br.Peek(len(gzipMagic))
+	head, err := br.Peek(len(fileid.GzipMagic))
 	if err != nil && err != io.EOF {
 		f.Close()
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
 	var lines io.Reader = br
-	if bytes.Equal(head, gzipMagic) {
+	if bytes.Equal(head, fileid.GzipMagic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			f.Close()

@@ -2,33 +2,48 @@ package source
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
 // follower reads one open file that may still be written to. It never
 // consumes a last line that lacks its newline, notices when the file was
 // truncated or rewritten in place, and keeps the file's fingerprint up to
-// date while the file is shorter than FingerprintSize.
+// date while the file is shorter than fileid.Size.
 type follower struct {
 	f  *os.File
 	tf *tailFile // what r reads a plain file through; nil for gzip
 	r  *Reader
-	id Identity
+	id fileid.ID
 	// size is the file's size at the last check (compressed size for gzip).
 	size int64
 	// done says a gzip file was read to its end: it has nothing more.
 	done bool
-	buf  []byte // the first bytes, read again while the fingerprint is short
+	// incomplete says a gzip file ended before its stream did: it is still
+	// being written, and is read on from here once it is complete.
+	incomplete bool
+	// gzipped says a file that was empty when opened has turned out to be
+	// gzip as it filled (logrotate's compress writing it): it must be
+	// identified again, as the compressed file it is.
+	gzipped bool
+	buf     []byte // the first bytes, read again while the fingerprint is short
 }
 
-// newFollower reads f from offset. id and prefix come from identify. A gzip
-// file is decompressed from its start and offset bytes are skipped; when it
-// holds fewer, the returned follower starts at 0 and reset says so.
-func newFollower(f *os.File, name string, id Identity, size, offset int64, maxLine int) (fo *follower, reset bool, err error) {
+// newFollower reads f from offset. id comes from fileid.Identify. A gzip
+// file is decompressed from its start and offset bytes are skipped. When it
+// holds fewer, what that means depends on where offset came from: for a
+// copy (offset is that of another file with the same start, the log it was
+// compressed from), the copy stopped short of lines the original had, all
+// of which were read, so the follower starts at the copy's end; otherwise
+// the offset is not this file's, and the follower starts at 0 and reset
+// says so.
+func newFollower(f *os.File, name string, id fileid.ID, size, offset int64, maxLine int, copied bool) (fo *follower, reset bool, err error) {
 	fo = &follower{f: f, id: id, size: size}
 	if !id.Compressed {
 		fo.tf = newTailFile(f, offset)
@@ -42,6 +57,9 @@ func newFollower(f *os.File, name string, id Identity, size, offset int64, maxLi
 	skipped, err := io.CopyN(io.Discard, zr, offset)
 	if err != nil && err != io.EOF {
 		return nil, false, fmt.Errorf("cannot decompress %s: %w", name, err)
+	}
+	if skipped < offset && copied {
+		offset = skipped
 	}
 	if skipped < offset {
 		// The checkpoint is past the end: not the file it was taken of.
@@ -65,6 +83,10 @@ func (fo *follower) next() (Line, error) {
 	if err == io.EOF && fo.id.Compressed {
 		fo.done = true
 	}
+	if fo.id.Compressed && errors.Is(err, io.ErrUnexpectedEOF) {
+		fo.incomplete = true
+		return Line{}, io.EOF
+	}
 	return l, err
 }
 
@@ -73,8 +95,25 @@ func (fo *follower) next() (Line, error) {
 // is let go, without a check of its own.
 func (fo *follower) toEnd() {
 	if fo.tf != nil {
-		fo.tf.limit = -1
+		fo.tf.unlimit()
 	}
+}
+
+// rename attributes the lines read from now on to path.
+func (fo *follower) rename(path string) { fo.r.rename(path) }
+
+// flushPartial returns a held-back partial last line as a complete line,
+// for a file let go: it will not grow any more.
+func (fo *follower) flushPartial() (Line, bool) { return fo.r.flushPartial() }
+
+// links is how many names the open file has: 0 once it was deleted. An
+// error counts as a name: the file is taken as renamed, not deleted.
+func (fo *follower) links() uint64 {
+	fi, err := fo.f.Stat()
+	if err != nil {
+		return 1
+	}
+	return fileid.Links(fi)
 }
 
 // offset is the position just past the last line returned.
@@ -82,7 +121,7 @@ func (fo *follower) offset() int64 { return fo.r.Offset() }
 
 // check stats the open file. It reports truncated when the file is now
 // shorter than what was read. While the fingerprint is shorter than
-// FingerprintSize (a young file), it also compares the file's first bytes
+// fileid.Size (a young file), it also compares the file's first bytes
 // with it, reporting truncated when they changed, and extends it as the
 // file grows. A longer file is not read at its start again: the tailFile
 // verifies the bytes before its position when it next reads instead (see
@@ -101,25 +140,29 @@ func (fo *follower) check() (fi os.FileInfo, truncated bool, err error) {
 	if fo.size < fo.r.Offset()+fo.r.Pending() {
 		return fi, true, nil
 	}
-	if fo.id.FingerprintLen >= FingerprintSize || fo.id.FingerprintLen == 0 && fo.size == 0 {
+	if fo.id.FingerprintLen >= fileid.Size || fo.id.FingerprintLen == 0 && fo.size == 0 {
 		return fi, false, nil
 	}
 	if fo.buf == nil {
-		fo.buf = make([]byte, FingerprintSize)
+		fo.buf = make([]byte, fileid.Size)
 	}
-	buf := fo.buf[:min(fo.size, FingerprintSize)]
+	buf := fo.buf[:min(fo.size, fileid.Size)]
 	n, err := fo.f.ReadAt(buf, 0)
 	if err != nil && err != io.EOF {
 		return nil, false, fmt.Errorf("cannot read %s: %w", fo.f.Name(), err)
 	}
 	buf = buf[:n]
+	if fo.id.FingerprintLen == 0 && bytes.HasPrefix(buf, fileid.GzipMagic) {
+		fo.gzipped = true
+		return fi, false, nil
+	}
 	if !fo.id.SameContent(buf) {
 		return fi, true, nil
 	}
 	if len(buf) > fo.id.FingerprintLen {
-		fo.id.FingerprintLen, fo.id.Fingerprint = len(buf), sha256.Sum256(buf)
+		fo.id.Refingerprint(buf)
 	}
-	if fo.id.FingerprintLen >= FingerprintSize {
+	if fo.id.FingerprintLen >= fileid.Size {
 		fo.buf = nil // not needed again
 	}
 	return fi, false, nil
@@ -129,11 +172,11 @@ func (fo *follower) check() (fi os.FileInfo, truncated bool, err error) {
 func (fo *follower) restart() error {
 	fo.tf.restart()
 	fo.r.reset(fo.tf, 0)
-	prefix, _, err := readPrefix(fo.f)
+	prefix, _, err := fileid.Prefix(fo.f)
 	if err != nil {
 		return err
 	}
-	fo.id.FingerprintLen, fo.id.Fingerprint = len(prefix), sha256.Sum256(prefix)
+	fo.id.Refingerprint(prefix)
 	return nil
 }
 

@@ -91,6 +91,10 @@ func (r *Reader) reset(src io.Reader, offset int64) {
 	r.buf, r.partial, r.pending, r.ptrunc, r.err = r.buf[:0], false, 0, false, nil
 }
 
+// rename attributes the lines returned from now on to file: a followed
+// file found under a new name after a rotation.
+func (r *Reader) rename(file string) { r.file = file }
+
 // Pending is how many bytes of an unfinished last line a following Reader
 // holds back (0 when none).
 func (r *Reader) Pending() int64 { return r.pending }

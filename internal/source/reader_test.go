@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -143,9 +145,10 @@ func TestOpenPlainGzipAndStdin(t *testing.T) {
 
 func TestOpenErrorsNameTheFile(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Open(filepath.Join(dir, "missing.log"), nil, 0)
-	if err == nil || !strings.Contains(err.Error(), "missing.log") || !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing file: err = %v", err)
+	missing := filepath.Join(dir, "missing.log")
+	_, err := Open(missing, nil, 0)
+	if err == nil || err.Error() != "cannot open "+missing+": no such file or directory" || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: err = %v, want cannot open %s: no such file or directory", err, missing)
 	}
 	_, err = Open(dir, nil, 0)
 	if err == nil || !strings.Contains(err.Error(), "is a directory") {
@@ -187,5 +190,28 @@ func TestCorruptGzipReportsWhereAndKeepsEarlierLines(t *testing.T) {
 	}
 	if n == 0 {
 		t.Errorf("no lines before the corrupt part")
+	}
+}
+
+func TestFileErrorNamesVerbAndFileOnce(t *testing.T) {
+	_, statErr := os.Stat("/nonexistent/x.log")
+	tests := []struct {
+		verb, path string
+		err        error
+		want       string
+		is         error // what errors.Is must still see
+	}{
+		{"stat", "/nonexistent/x.log", statErr, "cannot stat /nonexistent/x.log: no such file or directory", fs.ErrNotExist},
+		{"open", "/x", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EACCES}, "cannot open /x: permission denied", fs.ErrPermission},
+		{"read", "/x", io.ErrUnexpectedEOF, "cannot read /x: unexpected EOF", io.ErrUnexpectedEOF},
+	}
+	for _, tt := range tests {
+		err := fileError(tt.verb, tt.path, tt.err)
+		if err.Error() != tt.want {
+			t.Errorf("fileError = %q, want %q", err, tt.want)
+		}
+		if !errors.Is(err, tt.is) {
+			t.Errorf("%v is not %v", err, tt.is)
+		}
 	}
 }

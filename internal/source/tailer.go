@@ -7,66 +7,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/logspan/logspan/internal/source/fileid"
 )
 
-// Input says which files to follow: the paths matching any of Paths (shell
-// globs) and none of Exclude (globs tried on the full path and on the base
-// name, so "*.gz" excludes compressed files anywhere).
-type Input struct {
-	Paths   []string
-	Exclude []string
-	// StartAtBeginning reads a file found at startup, that no checkpoint
-	// knows, from its start instead of from its end. Files that appear
-	// while logspan runs are always read from their start.
-	StartAtBeginning bool
-}
-
-// Matches says whether path is one of the input's files.
-func (in *Input) Matches(path string) bool {
-	hit := false
-	for _, p := range in.Paths {
-		if ok, _ := filepath.Match(p, path); ok {
-			hit = true
-			break
-		}
-	}
-	if !hit {
-		return false
-	}
-	return !in.excluded(path)
-}
-
-func (in *Input) excluded(path string) bool {
-	base := filepath.Base(path)
-	for _, x := range in.Exclude {
-		if ok, _ := filepath.Match(x, path); ok {
-			return true
-		}
-		if ok, _ := filepath.Match(x, base); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// Known is a file read before: an entry of the checkpoints logspan started
-// with, or a file released earlier in this run. A file found later with the
-// same identity resumes at Offset instead of being read again.
-type Known struct {
-	Path string
-	Identity
-	// Offset is where reading resumes.
-	Offset int64
-	// Finished says a gzip file was read to its end.
-	Finished bool
-	// Seen is when the file was last seen; old entries are forgotten.
-	Seen time.Time
-}
+// fileKey is a file's device and inode.
+type fileKey struct{ dev, ino uint64 }
 
 // Reason says why a followed file was closed.
 type Reason int
@@ -80,6 +29,12 @@ const (
 	// Truncated: the file was truncated (copytruncate); it continues as a
 	// new Followed read from offset 0.
 	Truncated
+	// Incomplete: a gzip file is still being written; it is read on from
+	// where it stopped at a later discovery.
+	Incomplete
+	// Gzipped: a file opened empty turned out to be gzip as it filled; it
+	// is identified again at the next discovery. Nothing was read from it.
+	Gzipped
 )
 
 func (r Reason) String() string {
@@ -90,6 +45,10 @@ func (r Reason) String() string {
 		return "finished"
 	case Truncated:
 		return "truncated"
+	case Incomplete:
+		return "incomplete"
+	case Gzipped:
+		return "gzipped"
 	}
 	return fmt.Sprintf("Reason(%d)", int(r))
 }
@@ -100,7 +59,7 @@ type TailerConfig struct {
 	// Known are the checkpointed files. Entries whose identity matches a
 	// file found are resumed at their offset; the Followed's Resumed is then
 	// the very pointer given here.
-	Known []*Known
+	Known []*fileid.Known
 	// LastRun is when the previous logspan process last saved its
 	// checkpoints (zero when there were none). A file found at startup that
 	// no checkpoint knows and that changed after LastRun was written while
@@ -108,12 +67,15 @@ type TailerConfig struct {
 	LastRun time.Time
 	// MaxLine is the longest line kept whole (default 64 KiB).
 	MaxLine int
-	// MaxOpen caps the files open at once (default 1024); further files
-	// wait for a slot.
+	// MaxOpen caps the files open at once; further files wait for a slot.
+	// 0 sets no cap. The daemon's default (daemon.max_open_files) lives
+	// with its other settings in internal/config, not here.
 	MaxOpen int
 	// RotateWait is how long a file that was rotated away or deleted must
 	// have stopped growing before it is closed: the writer may still append
-	// through its open descriptor until it reopens the log (default 15s).
+	// through its open descriptor until it reopens the log. 0 lets it go at
+	// the first poll that finds it idle. The daemon's default
+	// (daemon.rotate_wait) lives in internal/config.
 	RotateWait time.Duration
 	// TurnBytes is how much one Poll reads from one file before moving to
 	// the next, so a busy file does not starve the others (default 1 MiB).
@@ -127,7 +89,7 @@ type TailerConfig struct {
 	// OnOpen is called when a file starts being followed, OnClose when it
 	// stops. Both run on the goroutine calling Discover or Poll.
 	OnOpen  func(f *Followed)
-	OnClose func(f *Followed, why Reason, k *Known)
+	OnClose func(f *Followed, why Reason, k *fileid.Known)
 }
 
 // TailStats counts the tailer's events, for metrics.
@@ -154,15 +116,18 @@ type Tailer struct {
 	cfg   TailerConfig
 	Stats TailStats
 
-	mu      sync.Mutex // guards files and inputs for readers of Files
-	files   []*Followed
+	mu    sync.Mutex // guards files and inputs for readers of Files
+	files []*Followed
+	// byKey finds a followed file by device and inode, which never change
+	// while it is followed: discovery asks for each path it finds.
+	byKey   map[fileKey]*Followed
 	inputs  []Input
-	known   []*Known
+	known   knownSet
 	nextID  uint64
 	scanned bool // the first Discover has run
-	// failing remembers paths whose open failed, so each problem is logged
-	// once, not at every discovery.
-	failing map[string]string
+	finder  *finder
+	// report logs each problem with a path once, not at every discovery.
+	report  *reporter
 	waiting bool // a "too many open files" warning was logged
 	// rediscover asks for a discovery at the end of the poll: a file was
 	// rotated, and its successor should be read now, not at the next
@@ -170,62 +135,8 @@ type Tailer struct {
 	rediscover bool
 }
 
-// Followed is one followed file.
-type Followed struct {
-	// ID is unique within the process and never reused; a file truncated in
-	// place continues under a new ID.
-	ID uint64
-	// Input is the index of the input the file belongs to.
-	Input int
-	// Start is the offset reading began at.
-	Start int64
-	// Resumed is the known entry the file resumed from, or nil.
-	Resumed *Known
-
-	Lines atomic.Int64 // lines read
-	Bytes atomic.Int64 // bytes read, including newlines
-
-	mu   sync.Mutex
-	path string
-	id   Identity
-	size int64
-
-	fo          *follower
-	orphanSince time.Time // when its path stopped leading to it
-	lastGrowth  time.Time
-	lastSize    int64
-}
-
-// Path is the name the file was last seen under.
-func (f *Followed) Path() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.path
-}
-
-// Identity is the file's identity as of the last check.
-func (f *Followed) Identity() Identity {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.id
-}
-
-// Size is the file's size at the last check (-1 for gzip, whose offsets
-// count decompressed bytes).
-func (f *Followed) Size() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.size
-}
-
 // NewTailer returns a Tailer; nothing is opened before the first Discover.
 func NewTailer(cfg TailerConfig) *Tailer {
-	if cfg.MaxOpen <= 0 {
-		cfg.MaxOpen = 1024
-	}
-	if cfg.RotateWait <= 0 {
-		cfg.RotateWait = 15 * time.Second
-	}
 	if cfg.TurnBytes <= 0 {
 		cfg.TurnBytes = 1 << 20
 	}
@@ -242,10 +153,14 @@ func NewTailer(cfg TailerConfig) *Tailer {
 		cfg.OnOpen = func(*Followed) {}
 	}
 	if cfg.OnClose == nil {
-		cfg.OnClose = func(*Followed, Reason, *Known) {}
+		cfg.OnClose = func(*Followed, Reason, *fileid.Known) {}
 	}
-	t := &Tailer{cfg: cfg, inputs: cfg.Inputs, failing: map[string]string{}}
-	t.known = append(t.known, cfg.Known...)
+	report := newReporter(cfg.Log)
+	t := &Tailer{cfg: cfg, inputs: cfg.Inputs, report: report, finder: &finder{open: cfg.Open, report: report},
+		byKey: map[fileKey]*Followed{}}
+	for _, k := range cfg.Known {
+		t.known.add(k)
+	}
 	return t
 }
 
@@ -264,7 +179,7 @@ func (t *Tailer) SetInputs(inputs []Input) {
 	t.inputs = inputs
 	t.mu.Unlock()
 	for _, f := range t.Files() {
-		f.Input = t.inputFor(f.Path())
+		f.setInput(t.inputFor(f.Path()))
 	}
 }
 
@@ -281,16 +196,7 @@ func (t *Tailer) inputFor(path string) int {
 }
 
 // Forget drops known entries not seen for maxAge.
-func (t *Tailer) Forget(maxAge time.Duration) {
-	now := t.cfg.Now()
-	kept := t.known[:0]
-	for _, k := range t.known {
-		if now.Sub(k.Seen) <= maxAge {
-			kept = append(kept, k)
-		}
-	}
-	t.known = kept
-}
+func (t *Tailer) Forget(maxAge time.Duration) { t.known.forget(t.cfg.Now(), maxAge) }
 
 // Discover expands the inputs' globs and starts following every matching
 // file not followed yet. A followed file found under a new name (rotated
@@ -302,236 +208,8 @@ func (t *Tailer) Discover() {
 	t.mu.Lock()
 	inputs := t.inputs
 	t.mu.Unlock()
-	seen := map[string]bool{}
-	for i := range inputs {
-		in := &inputs[i]
-		for _, pattern := range in.Paths {
-			matches, err := filepath.Glob(pattern)
-			if err != nil {
-				t.cfg.Log.Error("bad path pattern", "pattern", pattern, "err", err)
-				continue
-			}
-			if len(matches) == 0 && !hasMeta(pattern) {
-				t.failOnce(pattern, "file does not exist (yet): it is picked up when it appears", nil)
-			}
-			for _, path := range matches {
-				if seen[path] || in.excluded(path) {
-					continue
-				}
-				seen[path] = true
-				t.discover(path, i, in, first)
-			}
-		}
-	}
-}
-
-func hasMeta(p string) bool {
-	for _, c := range p {
-		switch c {
-		case '*', '?', '[', '\\':
-			return true
-		}
-	}
-	return false
-}
-
-// failOnce logs a problem with path once until it changes or goes away.
-func (t *Tailer) failOnce(path, msg string, err error) {
-	text := msg
-	if err != nil {
-		text = msg + ": " + err.Error()
-	}
-	if t.failing[path] == text {
-		return
-	}
-	t.failing[path] = text
-	if err != nil {
-		t.cfg.Log.Error(msg, "file", path, "err", err)
-	} else {
-		t.cfg.Log.Warn(msg, "file", path)
-	}
-}
-
-// discover handles one path that matches input i.
-func (t *Tailer) discover(path string, input int, in *Input, first bool) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Stats.OpenErrors.Add(1)
-		t.failOnce(path, "cannot stat file", err)
-		return
-	}
-	if fi.IsDir() {
-		t.failOnce(path, "is a directory, not a log file: make the glob match files only", nil)
-		return
-	}
-	dev, ino := fileKey(fi)
-	for _, f := range t.files {
-		if f.id.Dev == dev && f.id.Inode == ino {
-			if f.Path() != path {
-				t.cfg.Log.Info("followed file found under a new name: continuing at its offset", "file", path, "was", f.Path(), "offset", f.fo.offset())
-				f.mu.Lock()
-				f.path = path
-				f.mu.Unlock()
-				f.fo.r.file = path
-				f.orphanSince = time.Time{}
-				f.Input = input
-			}
-			return
-		}
-	}
-	for _, k := range t.known {
-		if k.Dev == dev && k.Inode == ino {
-			// Nothing new in a file read to its end: no need to open it.
-			if k.Finished || (!k.Compressed && fi.Size() == k.Offset) {
-				k.Seen = t.cfg.Now()
-				return
-			}
-		}
-	}
-	if len(t.files) >= t.cfg.MaxOpen {
-		if !t.waiting {
-			t.waiting = true
-			t.cfg.Log.Warn("too many files open: further files wait until others are let go (raise daemon.max_open_files)", "max_open_files", t.cfg.MaxOpen)
-		}
-		return
-	}
-	fh, err := t.cfg.Open(path)
-	if err != nil {
-		t.Stats.OpenErrors.Add(1)
-		hint := ""
-		if errors.Is(err, fs.ErrPermission) {
-			hint = " (logspan needs read access: run it in the log's group, e.g. adm, or fix the file's mode)"
-		}
-		t.failOnce(path, "cannot open file"+hint, err)
-		return
-	}
-	id, prefix, fi, err := identify(fh)
-	if err != nil {
-		fh.Close()
-		t.Stats.OpenErrors.Add(1)
-		t.failOnce(path, "cannot read file", err)
-		return
-	}
-	delete(t.failing, path)
-	offset, resumed := t.startOffset(path, fh, fi, id, prefix, in, first)
-	if resumed != nil && resumed.Finished {
-		fh.Close()
-		return
-	}
-	if offset < 0 {
-		// A compressed file found at startup with start: end.
-		t.known = append(t.known, &Known{Path: path, Identity: id, Finished: true, Seen: t.cfg.Now()})
-		fh.Close()
-		return
-	}
-	fo, reset, err := newFollower(fh, path, id, fi.Size(), offset, t.cfg.MaxLine)
-	if err != nil {
-		fh.Close()
-		t.Stats.OpenErrors.Add(1)
-		t.failOnce(path, "cannot read file", err)
-		return
-	}
-	if reset {
-		t.Stats.Truncations.Add(1)
-		t.cfg.Log.Warn("checkpoint is past the end of the compressed file: reading it from the start", "file", path, "offset", offset)
-		offset = 0
-	}
-	size := fi.Size()
-	if id.Compressed {
-		size = -1
-	}
-	t.nextID++
-	f := &Followed{ID: t.nextID, Input: input, Start: offset, Resumed: resumed, path: path, id: id, size: size,
-		fo: fo, lastGrowth: t.cfg.Now(), lastSize: fi.Size()}
-	t.mu.Lock()
-	t.files = append(t.files, f)
-	t.mu.Unlock()
-	if resumed != nil {
-		t.Stats.Resumed.Add(1)
-		t.dropKnown(resumed)
-	}
-	t.cfg.Log.Info("following file", "file", path, "offset", offset, "resumed", resumed != nil, "compressed", id.Compressed)
-	t.cfg.OnOpen(f)
-}
-
-// startOffset decides where a newly opened file is read from: a known entry
-// with the same content resumes; otherwise the start of the file, or its end
-// for a file found at startup when the input says so. It returns -1 for a
-// compressed file to be skipped whole.
-func (t *Tailer) startOffset(path string, fh *os.File, fi os.FileInfo, id Identity, prefix []byte, in *Input, first bool) (int64, *Known) {
-	var same, content *Known
-	for _, f := range t.files {
-		// A copy of a followed file (copytruncate's copy, found before the
-		// truncation is): its lines up to the offset read were read.
-		if fid := f.Identity(); fid.FingerprintLen > 0 && fid.SameContent(prefix) && !fid.SameFile(id) {
-			return min(f.fo.offset(), fi.Size()), nil
-		}
-	}
-	for _, k := range t.known {
-		if !k.SameContent(prefix) {
-			continue
-		}
-		if k.SameFile(id) {
-			same = k
-			break
-		}
-		if content == nil && k.FingerprintLen > 0 {
-			content = k
-		}
-	}
-	k := same
-	if k == nil {
-		k = content // a rotated log compressed into a new file, or a copy
-	}
-	if k != nil {
-		if !id.Compressed && k.Offset > fi.Size() {
-			t.Stats.Truncations.Add(1)
-			t.cfg.Log.Warn("file is shorter than its checkpoint (truncated while logspan was stopped): reading it from the start", "file", path, "offset", k.Offset, "size", fi.Size())
-			t.dropKnown(k)
-			return 0, nil
-		}
-		return k.Offset, k
-	}
-	if !first || in.StartAtBeginning {
-		return 0, nil
-	}
-	if !t.cfg.LastRun.IsZero() && fi.ModTime().After(t.cfg.LastRun) {
-		t.cfg.Log.Info("file changed while logspan was stopped and has no checkpoint: reading it from the start", "file", path)
-		return 0, nil
-	}
-	if id.Compressed {
-		return -1, nil
-	}
-	return lastLineEnd(fh, fi.Size()), nil
-}
-
-// lastLineEnd returns the offset just past the last newline at or before
-// size, so that starting "at the end" never starts inside a line.
-func lastLineEnd(f *os.File, size int64) int64 {
-	const step = 64 << 10
-	buf := make([]byte, step)
-	for end := size; end > 0; {
-		start := max(0, end-step)
-		n, err := f.ReadAt(buf[:end-start], start)
-		if err != nil && err != io.EOF {
-			return size
-		}
-		for i := n - 1; i >= 0; i-- {
-			if buf[i] == '\n' {
-				return start + int64(i) + 1
-			}
-		}
-		end = start
-	}
-	return 0
-}
-
-func (t *Tailer) dropKnown(k *Known) {
-	for i, x := range t.known {
-		if x == k {
-			t.known = append(t.known[:i], t.known[i+1:]...)
-			return
-		}
+	for _, fd := range t.finder.find(inputs) {
+		t.discover(fd.path, fd.input, &inputs[fd.input], first)
 	}
 }
 
@@ -563,8 +241,8 @@ func (t *Tailer) Poll(visit func(f *Followed, l *Line) error) (more bool, err er
 }
 
 func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more bool, err error) {
-	now := t.cfg.Now()
-	if f.Input < 0 {
+	now, wait := t.cfg.Now(), t.cfg.RotateWait
+	if f.Input() < 0 && f.life.on(unmatched, now, wait) == release {
 		// No input matches it after a reload: read what is there, then let go.
 		f.fo.toEnd()
 		f, _, err := t.read(f, visit, -1)
@@ -573,22 +251,23 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 		}
 		return false, t.release(f, Released, visit)
 	}
-	grew := false
-	if !f.id.Compressed {
-		fi, truncated, err := f.fo.check()
+	compressed := f.Identity().Compressed
+	grown := false
+	if !compressed {
+		fi, trunc, err := f.fo.check()
 		if err != nil {
-			t.failOnce(f.Path(), "cannot check file", err)
+			t.report.once(f.Path(), "cannot check file", err)
 			return false, nil
 		}
-		if truncated {
+		if f.fo.gzipped {
+			return false, t.drop(f)
+		}
+		if trunc && f.life.on(truncated, now, wait) == restart {
 			f = t.truncated(f)
 		}
-		if size := fi.Size(); size != f.lastSize {
-			f.lastSize, f.lastGrowth, grew = size, now, true
+		if grown = f.checked(fi.Size()); grown {
+			f.life.on(grew, now, wait)
 		}
-		f.mu.Lock()
-		f.size, f.id = fi.Size(), f.fo.id
-		f.mu.Unlock()
 	}
 	f, more, err = t.read(f, visit, t.cfg.TurnBytes)
 	if err != nil || more {
@@ -597,18 +276,29 @@ func (t *Tailer) poll(f *Followed, visit func(f *Followed, l *Line) error) (more
 	if f.fo.done {
 		return false, t.release(f, Finished, visit)
 	}
-	if f.id.Compressed {
-		return false, nil
+	if f.fo.incomplete {
+		return false, t.release(f, Incomplete, visit)
 	}
-	if !grew || !f.orphanSince.IsZero() {
+	if compressed || grown && f.life.state == following {
 		// A file that grew is being written through its path or through a
 		// descriptor its writer still holds; either way it is read on.
 		// Its path is looked at once it stops growing, which is when a
 		// rotation or deletion matters, and saves a stat per busy file
 		// and poll.
-		t.checkPath(f, now)
+		return false, nil
 	}
-	if !f.orphanSince.IsZero() && now.Sub(f.orphanSince) >= t.cfg.RotateWait && now.Sub(f.lastGrowth) >= t.cfg.RotateWait {
+	ev, ok := t.probe(f)
+	if !ok {
+		return false, nil
+	}
+	switch f.life.on(ev, now, wait) {
+	case countRotation:
+		t.Stats.Rotations.Add(1)
+		t.cfg.Log.Info("file rotated: reading the old file to its end", "file", f.Path(), "how", ev.String())
+	case countDeletion:
+		t.Stats.Deletions.Add(1)
+		t.cfg.Log.Info("file deleted: reading it to its end", "file", f.Path())
+	case release:
 		return false, t.release(f, Released, visit)
 	}
 	return false, nil
@@ -625,11 +315,13 @@ func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget in
 			return f, false, nil
 		}
 		if errors.Is(err, errRewritten) {
-			f = t.truncated(f)
+			if f.life.on(truncated, t.cfg.Now(), t.cfg.RotateWait) == restart {
+				f = t.truncated(f)
+			}
 			continue
 		}
 		if err != nil {
-			t.failOnce(f.Path(), "cannot read file", err)
+			t.report.once(f.Path(), "cannot read file", err)
 			return f, false, nil
 		}
 		n += l.End - l.Offset
@@ -644,49 +336,36 @@ func (t *Tailer) read(f *Followed, visit func(*Followed, *Line) error, budget in
 	return f, true, nil
 }
 
-// checkPath notices when f's path no longer leads to f.
-func (t *Tailer) checkPath(f *Followed, now time.Time) {
+// probe looks where f's path leads now, for the lifecycle: to f, to
+// another file, or nowhere (and then whether f still has a name). A new
+// file at the path (made by the rotation, or only after it) is followed
+// at the end of this poll, not at the next discovery. ok is false when the
+// path cannot be looked at; that is reported.
+func (t *Tailer) probe(f *Followed) (ev lifeEvent, ok bool) {
 	path := f.Path()
 	fi, err := os.Stat(path)
-	if err == nil && !f.is(fi) && !t.following(fi) {
-		// A new file stands at the path (created with the rotation, or only
-		// after it): follow it now, not at the next discovery.
-		t.rediscover = true
-	}
-	if !f.orphanSince.IsZero() {
-		return
-	}
 	switch {
+	case err == nil && f.is(fi):
+		return stillThere, true
 	case err == nil:
-		if f.is(fi) {
-			return
+		if !t.following(fi) {
+			t.rediscover = true
 		}
-		t.Stats.Rotations.Add(1)
-		t.cfg.Log.Info("file rotated: reading the old file to its end", "file", path)
+		return replaced, true
 	case errors.Is(err, fs.ErrNotExist):
-		if own, serr := f.fo.f.Stat(); serr == nil && links(own) == 0 {
-			t.Stats.Deletions.Add(1)
-			t.cfg.Log.Info("file deleted: reading it to its end", "file", path)
-		} else {
-			t.Stats.Rotations.Add(1)
-			t.cfg.Log.Info("file renamed away: reading it to its end", "file", path)
+		if f.fo.links() == 0 {
+			return deleted, true
 		}
-	default:
-		t.failOnce(path, "cannot stat file", err)
-		return
+		return renamedAway, true
 	}
-	f.orphanSince = now
-}
-
-// is says fi is f's file.
-func (f *Followed) is(fi os.FileInfo) bool {
-	dev, ino := fileKey(fi)
-	return dev == f.id.Dev && ino == f.id.Inode
+	t.report.once(path, "cannot stat file", err)
+	return 0, false
 }
 
 // following says fi is one of the followed files.
 func (t *Tailer) following(fi os.FileInfo) bool {
-	return slices.ContainsFunc(t.files, func(f *Followed) bool { return f.is(fi) })
+	dev, ino := fileid.Key(fi)
+	return t.byKey[fileKey{dev, ino}] != nil
 }
 
 // truncated continues f, found truncated or rewritten, as a new Followed read
@@ -696,23 +375,25 @@ func (t *Tailer) truncated(f *Followed) *Followed {
 	t.cfg.Log.Warn("file truncated (copytruncate rotation?): lines written between the copy and the truncation may be lost; reading it from the start", "file", f.Path(), "offset", f.fo.offset())
 	// The content read so far is remembered: copytruncate's copy of it,
 	// found later under another name, resumes instead of being read again.
-	k := &Known{Path: f.Path(), Identity: f.fo.id, Offset: f.fo.offset(), Seen: t.cfg.Now()}
-	t.known = append(t.known, k)
+	k := &fileid.Known{Path: f.Path(), ID: f.fo.id, Offset: f.fo.offset(), Seen: t.cfg.Now()}
+	t.known.add(k)
 	if err := f.fo.restart(); err != nil {
 		t.cfg.Log.Error("cannot read truncated file", "file", f.Path(), "err", err)
 	}
 	t.nextID++
-	nf := &Followed{ID: t.nextID, Input: f.Input, path: f.Path(), id: f.fo.id, size: f.fo.size, fo: f.fo,
-		lastGrowth: f.lastGrowth, lastSize: f.lastSize}
+	nf := &Followed{ID: t.nextID, path: f.Path(), input: f.Input(), id: f.fo.id, size: f.fo.size, fo: f.fo,
+		life: f.life, lastSize: f.lastSize}
 	t.mu.Lock()
 	for i, x := range t.files {
 		if x == f {
 			t.files[i] = nf
+			t.byKey[fileKey{f.fo.id.Dev, f.fo.id.Inode}] = nf
 		}
 	}
 	t.mu.Unlock()
 	t.cfg.OnClose(f, Truncated, k)
 	t.cfg.OnOpen(nf)
+	t.rediscover = true // copytruncate's copy, waiting for this, resumes now
 	return nf
 }
 
@@ -720,7 +401,7 @@ func (t *Tailer) truncated(f *Followed) *Followed {
 // complete line (the file will not grow), the file is closed and kept as a
 // known entry, in case it is found again under another name.
 func (t *Tailer) release(f *Followed, why Reason, visit func(*Followed, *Line) error) error {
-	if l, ok := f.fo.r.flushPartial(); ok {
+	if l, ok := f.fo.flushPartial(); ok {
 		f.Lines.Add(1)
 		f.Bytes.Add(l.End - l.Offset)
 		if err := visit(f, &l); err != nil {
@@ -728,20 +409,41 @@ func (t *Tailer) release(f *Followed, why Reason, visit func(*Followed, *Line) e
 		}
 	}
 	f.fo.close()
+	t.remove(f)
+	k := &fileid.Known{Path: f.Path(), ID: f.fo.id, Offset: f.fo.offset(), Finished: why == Finished, Seen: t.cfg.Now()}
+	t.known.add(k)
+	t.cfg.Log.Info("file let go", "file", k.Path, "offset", k.Offset, "why", why.String())
+	t.cfg.OnClose(f, why, k)
+	if why == Released {
+		t.rediscover = true // its compressed copy, waiting for this, resumes now
+	}
+	return nil
+}
+
+// drop stops following f, from which nothing was read, and forgets it: a
+// file opened empty that turned out to be gzip as it filled. The next
+// discovery identifies it again.
+func (t *Tailer) drop(f *Followed) error {
+	f.fo.close()
+	t.remove(f)
+	t.cfg.Log.Debug("file opened empty turned out to be gzip: identifying it again", "file", f.Path())
+	t.cfg.OnClose(f, Gzipped, nil)
+	t.rediscover = true
+	return nil
+}
+
+// remove takes f out of the followed files.
+func (t *Tailer) remove(f *Followed) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	for i, x := range t.files {
 		if x == f {
 			t.files = append(t.files[:i], t.files[i+1:]...)
+			delete(t.byKey, fileKey{f.fo.id.Dev, f.fo.id.Inode})
 			break
 		}
 	}
 	t.waiting = false
-	t.mu.Unlock()
-	k := &Known{Path: f.Path(), Identity: f.fo.id, Offset: f.fo.offset(), Finished: why == Finished, Seen: t.cfg.Now()}
-	t.known = append(t.known, k)
-	t.cfg.Log.Info("file let go", "file", k.Path, "offset", k.Offset, "why", why.String())
-	t.cfg.OnClose(f, why, k)
-	return nil
 }
 
 // Close closes every followed file (at shutdown).
@@ -752,4 +454,5 @@ func (t *Tailer) Close() {
 		f.fo.close()
 	}
 	t.files = nil
+	clear(t.byKey)
 }

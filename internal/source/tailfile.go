@@ -50,6 +50,10 @@ func (t *tailFile) checked(size int64) {
 	t.limit, t.verify = size, true
 }
 
+// unlimit lets reads go to the file's current end, past the size the last
+// check saw.
+func (t *tailFile) unlimit() { t.limit = -1 }
+
 // restart reads from the start again, verifying nothing.
 func (t *tailFile) restart() {
 	t.pos, t.tailN, t.verify = 0, 0, false

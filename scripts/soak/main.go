@@ -1,19 +1,26 @@
 // Command soak proves that `logspan run` loses no line under the conditions
-// a production daemon meets: log rotation by rename, crashes (SIGKILL) and
-// restarts, and a collector outage, while it reads a steady stream of
-// HAProxy access-log lines for minutes.
+// a production daemon meets: log rotation, crashes (SIGKILL) and restarts,
+// and a collector outage, while it reads a steady stream of HAProxy
+// access-log lines for minutes.
 //
 // It builds logspan, starts an in-process OTLP receiver (a separate process
 // from logspan, acknowledging every request), writes lines from
-// internal/haproxygen to a log file that it rotates like logrotate's create
-// mode, kills and restarts logspan, stops the receiver for a while, and at
-// the end checks that the span of every written line arrived (duplicates
-// after a crash are allowed, losses and strangers are not), that logspan
-// exits cleanly on SIGTERM and that its memory stayed flat.
+// internal/haproxygen to a log file that it rotates, kills and restarts
+// logspan, stops the receiver for a while, and at the end checks that the
+// span of every written line arrived (duplicates after a crash or an outage
+// are allowed, losses and strangers are not; without either, duplicates
+// fail too), that logspan exits cleanly on SIGTERM and that its memory
+// stayed flat.
+//
+// By default it rotates by renaming, as logrotate's create mode does. With
+// -logrotate FILE it runs the real logrotate instead (logrotate -s STATE -f
+// CONF), with the directives in FILE (e.g. scripts/soak/compress-
+// delaycompress.conf): compression, delaycompress and copytruncate are then
+// exactly what a production host does.
 //
 // Run it from the repository with scripts/soak.sh or
 //
-//	go run ./scripts/soak [-duration 5m] [-rate 2000] [-rotate 5s] [-kills 2] [-outage 30s] ...
+//	go run ./scripts/soak [-duration 5m] [-rate 2000] [-rotate 5s] [-kills 2] [-outage 30s] [-logrotate FILE] ...
 //
 // It prints a few "soak:" lines with the figures and PASS or FAIL, and exits
 // with status 1 on failure. Progress and events go to stderr.
@@ -81,6 +88,9 @@ type options struct {
 	keep      bool
 	rssGrowth float64
 	seed      int64
+	// logrotate is a file of logrotate directives: rotate with the real
+	// logrotate and them instead of renaming.
+	logrotate string
 }
 
 func main() {
@@ -160,6 +170,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, state, binary) even when the soak passes")
 	fs.Float64Var(&o.rssGrowth, "rss-growth", 1.5, "largest allowed ratio of last-fifth to first-fifth median RSS (beyond 20 MiB of growth)")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the generated lines")
+	fs.StringVar(&o.logrotate, "logrotate", "", "rotate with the real logrotate, using the directives in this file (e.g. scripts/soak/compress-delaycompress.conf) instead of renaming")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -326,8 +337,18 @@ func (s *soak) run(ctx context.Context) (*result, error) {
 		gen:   haproxygen.New(genCfg),
 		recv:  recv,
 	}
+	if o.logrotate != "" {
+		lr, err := newLogrotate(o.logrotate, s.tmp, filepath.Join(s.logDir, logName), o.keepGens)
+		if err != nil {
+			return nil, err
+		}
+		if lr.keep < o.keepGens {
+			slog.Warn("the logrotate configuration keeps fewer generations than the outage needs: lines in files it deletes before logspan opens them are lost by the test rig", "rotate", lr.keep, "needed", o.keepGens)
+		}
+		s.writer.lr, s.writer.keep = lr, lr.keep
+	}
 	slog.Info("soak starting", "duration", o.duration, "rate", o.rate, "rotate", o.rotate,
-		"generations", o.keepGens, "kills", o.kills, "outage", o.outage, "dir", s.tmp,
+		"generations", s.writer.keep, "logrotate", o.logrotate, "kills", o.kills, "outage", o.outage, "dir", s.tmp,
 		"collector", recv.Addr())
 
 	if err := s.daemon.start(); err != nil {
@@ -453,7 +474,8 @@ drain:
 		Written:       len(w.ids),
 		Rotations:     w.rotations,
 		DeletedFiles:  len(w.deleted),
-		Generations:   o.keepGens,
+		Generations:   w.keep,
+		Logrotate:     o.logrotate,
 		Kills:         kills,
 		SelfExits:     s.daemon.selfExits,
 		Outage:        outageTotal,
@@ -471,6 +493,7 @@ drain:
 		RSSLastFifth:  -1,
 	}
 	res.RSSFirstFifth, res.RSSLastFifth = fifthMedians(s.rss.series)
+	res.Garbage = countGarbage(s.logPath)
 	for _, i := range cmp.missing {
 		if w.inDeletedFile(i) {
 			res.MissingDeleted++
@@ -555,6 +578,8 @@ type writer struct {
 	every time.Duration // rotation period
 	gen   *haproxygen.Generator
 	recv  *otlptest.Receiver
+	// lr rotates with the real logrotate; nil: rotateFiles renames.
+	lr *logrotate
 
 	mu sync.Mutex
 	// ids holds the expected span id of every written line, in order.
@@ -630,17 +655,28 @@ func (w *writer) writeUpTo(t0, now time.Time) error {
 	return nil
 }
 
-// open creates a new current log file, a new generation.
+// open opens the current log file, a new generation: it creates it after
+// the soak's own renames, and opens (or creates, with nocreate) the one
+// logrotate's create made.
 func (w *writer) open() error {
-	f, err := os.OpenFile(filepath.Join(w.dir, logName), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if w.lr == nil {
+		flags |= os.O_EXCL
+	}
+	f, err := os.OpenFile(filepath.Join(w.dir, logName), flags, 0o644)
 	if err != nil {
 		return fmt.Errorf("create log file: %w", err)
 	}
+	w.newGeneration()
+	w.f = f
+	return nil
+}
+
+// newGeneration notes that the next line starts a new file generation.
+func (w *writer) newGeneration() {
 	w.mu.Lock()
 	w.genFirst = append(w.genFirst, len(w.ids))
 	w.mu.Unlock()
-	w.f = f
-	return nil
 }
 
 // writeLine writes the next line with a single write, as HAProxy does, so
@@ -658,15 +694,27 @@ func (w *writer) writeLine(f *os.File) error {
 	return nil
 }
 
-// rotate renames the log files one generation up, writes a few lines more
-// to the renamed file's open descriptor, then switches to a new file.
+// rotate renames the log files one generation up (or has logrotate rotate
+// them), writes a few lines more to the renamed file's open descriptor,
+// then switches to a new file. With copytruncate the descriptor stays the
+// log's: the late lines start its new generation.
 func (w *writer) rotate() error {
-	deleted, err := rotateFiles(w.dir, logName, w.keep)
+	var deleted bool
+	var err error
+	if w.lr != nil {
+		err = w.lr.run()
+		deleted = w.rotations+1 > w.keep
+	} else {
+		deleted, err = rotateFiles(w.dir, logName, w.keep)
+	}
 	if err != nil {
 		return err
 	}
 	w.rotations++
 	cur := len(w.genFirst) - 1
+	if w.lr != nil && w.lr.copytruncate {
+		w.newGeneration()
+	}
 	if deleted {
 		g := cur - w.keep
 		w.deleted = append(w.deleted, g)
@@ -679,6 +727,9 @@ func (w *writer) rotate() error {
 		if err := w.writeLine(w.f); err != nil {
 			return err
 		}
+	}
+	if w.lr != nil && w.lr.copytruncate {
+		return nil
 	}
 	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("close rotated log file: %w", err)
@@ -754,6 +805,18 @@ type comparison struct {
 	missing []int
 	// unexpected counts distinct received span ids no written line has.
 	unexpected int
+}
+
+// countGarbage counts the problem lines in logspan's log at path: the
+// daemon logs some of the lines no rule matches or that do not map (not
+// all: it limits the rate), so any count above zero means lines were read
+// wrong.
+func countGarbage(path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return bytes.Count(data, []byte(`msg="line matches no rule"`)) + bytes.Count(data, []byte(`line not mapped`))
 }
 
 // compare matches the written lines' span ids against the received ones.
@@ -1042,6 +1105,7 @@ type result struct {
 	Rotations    int
 	DeletedFiles int
 	Generations  int
+	Logrotate    string // the directives file, "" for the soak's renames
 	Kills        int
 	SelfExits    int
 	Outage       time.Duration
@@ -1052,7 +1116,11 @@ type result struct {
 	MissingDeleted  int // missing lines whose file rotation deleted
 	MissingExamples []string
 	Unexpected      int
-	CatchUp         time.Duration // writing end to last span; -1: never
+	// Garbage counts the problem lines logspan logged (no rule matched, or
+	// not mapped): every generated line maps, so each is a line read wrong,
+	// such as compressed bytes read as text.
+	Garbage int
+	CatchUp time.Duration // writing end to last span; -1: never
 
 	ExitCode int
 	ExitErr  string // why the stop went wrong; empty when it did not
@@ -1065,13 +1133,20 @@ type result struct {
 
 // print writes the figures as a few "soak:" lines.
 func (r *result) print(w io.Writer) {
-	fmt.Fprintf(w, "soak: %v, %d lines written, %d rotations (%d rotated files kept, %d deleted), %d kills, collector down %v\n",
-		r.Duration, r.Written, r.Rotations, r.Generations, r.DeletedFiles, r.Kills, r.Outage.Round(100*time.Millisecond))
+	how := "by rename"
+	if r.Logrotate != "" {
+		how = "by logrotate with " + r.Logrotate
+	}
+	fmt.Fprintf(w, "soak: %v, %d lines written, %d rotations %s (%d rotated files kept, %d deleted), %d kills, collector down %v\n",
+		r.Duration, r.Written, r.Rotations, how, r.Generations, r.DeletedFiles, r.Kills, r.Outage.Round(100*time.Millisecond))
 	fmt.Fprintf(w, "soak: spans received %d (distinct %d), missing %d, unexpected %d\n",
 		r.Received, r.Distinct, r.Missing, r.Unexpected)
 	if r.MissingDeleted > 0 {
 		fmt.Fprintf(w, "soak: %d of the missing lines were in files rotation deleted (keeping %d): if logspan had not opened them yet, the test rig lost them, not logspan\n",
 			r.MissingDeleted, r.Generations)
+	}
+	if r.Garbage > 0 {
+		fmt.Fprintf(w, "soak: logspan logged %d problem lines (no rule matched or not mapped); the generated lines all map\n", r.Garbage)
 	}
 	for _, ex := range r.MissingExamples {
 		fmt.Fprintln(w, "soak: missing", ex)
@@ -1103,6 +1178,14 @@ func (r *result) failures(rssGrowth float64) []string {
 	}
 	if r.Unexpected > 0 {
 		f = append(f, fmt.Sprintf("%d unexpected span ids", r.Unexpected))
+	}
+	if r.Garbage > 0 {
+		f = append(f, fmt.Sprintf("logspan logged %d lines that match no rule or do not map (read wrong, e.g. compressed bytes as text)", r.Garbage))
+	}
+	// Without a crash or an outage (whose cut connections may lose an
+	// answer, not a request), every line arrives exactly once.
+	if dup := r.Received - r.Distinct; dup > 0 && r.Kills == 0 && r.Outage == 0 {
+		f = append(f, fmt.Sprintf("%d spans arrived more than once without a crash or an outage", dup))
 	}
 	if r.ExitErr != "" {
 		f = append(f, r.ExitErr)

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -285,13 +288,22 @@ func TestFailures(t *testing.T) {
 		t.Errorf("clean run fails: %v", f)
 	}
 	bad := ok
-	bad.Missing, bad.Unexpected, bad.ExitCode, bad.SelfExits = 3, 1, 1, 1
+	bad.Missing, bad.Unexpected, bad.ExitCode, bad.SelfExits, bad.Garbage = 3, 1, 1, 1, 2
 	bad.RSSLastFifth = 80 << 20
 	f := strings.Join(bad.failures(1.5), "; ")
-	for _, want := range []string{"3 lines missing", "1 unexpected", "exited with code 1", "by itself", "memory grew"} {
+	for _, want := range []string{"3 lines missing", "1 unexpected", "logged 2 lines that match no rule", "exited with code 1", "by itself", "memory grew"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("failures %q lack %q", f, want)
 		}
+	}
+	dup := ok
+	dup.Received, dup.Distinct = 105, 100
+	if f := dup.failures(1.5); len(f) != 1 || !strings.Contains(f[0], "5 spans arrived more than once") {
+		t.Errorf("duplicates without a crash: %v", f)
+	}
+	dup.Kills = 1 // a crash resends what was not acknowledged
+	if f := dup.failures(1.5); len(f) != 0 {
+		t.Errorf("duplicates after a crash fail the soak: %v", f)
 	}
 	stuck := ok
 	stuck.ExitErr = "logspan did not exit within 30s of SIGTERM; killed"
@@ -310,7 +322,7 @@ func TestPrint(t *testing.T) {
 	var b strings.Builder
 	r.print(&b)
 	for _, want := range []string{
-		"soak: 5m0s, 600000 lines written, 59 rotations (10 rotated files kept, 50 deleted), 2 kills, collector down 30s\n",
+		"soak: 5m0s, 600000 lines written, 59 rotations by rename (10 rotated files kept, 50 deleted), 2 kills, collector down 30s\n",
 		"soak: spans received 612345 (distinct 600000), missing 0, unexpected 0\n",
 		"soak: logspan exited with code 0 300ms after SIGTERM\n",
 		"soak: logspan peak RSS 41.0 MiB; median RSS first fifth 30.0 MiB, last fifth 31.0 MiB (360 samples)\n",
@@ -357,5 +369,148 @@ func TestDaemonEnv(t *testing.T) {
 	want := []string{"PATH=/bin", "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:5", "OTEL_EXPORTER_OTLP_INSECURE=true"}
 	if !slices.Equal(env, want) {
 		t.Errorf("env %v, want %v", env, want)
+	}
+}
+
+func TestParseDirectives(t *testing.T) {
+	tests := []struct {
+		name, in     string
+		keep         int
+		copytruncate bool
+		body, err    string
+	}{
+		{"compress, keep added", "create\ncompress\ndelaycompress\n", 7, false, "create\ncompress\ndelaycompress\nrotate 7\n", ""},
+		{"own rotate wins", "rotate 3\ncompress", 3, false, "rotate 3\ncompress\n", ""},
+		{"copytruncate, comment", "# keep the descriptor\n  copytruncate\n", 7, true, "# keep the descriptor\n  copytruncate\nrotate 7\n", ""},
+		{"a whole block", "/var/log/x.log {\ncompress\n}\n", 0, false, "", "directives only"},
+		{"bad rotate", "rotate many\n", 0, false, "", "rotate N"},
+		{"rotate 0", "rotate 0\n", 0, false, "", "at least 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lr, body, err := parseDirectives([]byte(tt.in), 7)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want one saying %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body != tt.body || lr.keep != tt.keep || lr.copytruncate != tt.copytruncate {
+				t.Errorf("got body %q keep %d copytruncate %v; want %q %d %v", body, lr.keep, lr.copytruncate, tt.body, tt.keep, tt.copytruncate)
+			}
+		})
+	}
+}
+
+// TestWriterRotatesWithLogrotate rotates with the real logrotate: the files
+// are the ones its directives make, and every line is on disk once, except
+// the late lines of compress without delaycompress, which go to a file
+// already compressed and deleted (only a reader holding it open sees them).
+func TestWriterRotatesWithLogrotate(t *testing.T) {
+	if _, err := exec.LookPath("logrotate"); err != nil {
+		t.Skip("logrotate is not installed (apt-get install logrotate)")
+	}
+	const written = 3*10 + 3*lateLines
+	tests := []struct {
+		directives string
+		files      []string // after three rotations
+		onDisk     int      // distinct lines in the files
+	}{
+		{"create\ncompress\ndelaycompress\n", []string{logName, logName + ".1", logName + ".2.gz", logName + ".3.gz"}, written},
+		{"create\ncompress\n", []string{logName, logName + ".1.gz", logName + ".2.gz", logName + ".3.gz"}, written - 3*lateLines},
+		{"copytruncate\ncompress\ndelaycompress\n", []string{logName, logName + ".1", logName + ".2.gz", logName + ".3.gz"}, written},
+		{"rotate 2\ncreate\n", []string{logName, logName + ".1", logName + ".2"}, written - 10 - lateLines},
+	}
+	for _, tt := range tests {
+		t.Run(strings.ReplaceAll(strings.TrimSpace(tt.directives), "\n", "+"), func(t *testing.T) {
+			w := newTestWriter(t, 5)
+			tmp := t.TempDir()
+			if err := os.Chmod(w.dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			conf := filepath.Join(tmp, "directives")
+			writeFile(t, conf, tt.directives)
+			lr, err := newLogrotate(conf, tmp, filepath.Join(w.dir, logName), 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.lr, w.keep = lr, lr.keep
+			if err := w.open(); err != nil {
+				t.Fatal(err)
+			}
+			for range 3 {
+				for range 10 {
+					if err := w.writeLine(w.f); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := w.rotate(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.f.Close()
+			var names []string
+			ids := map[trace.SpanID]int{}
+			for name, text := range contents(t, w.dir) {
+				names = append(names, name)
+				if strings.HasSuffix(name, ".gz") {
+					zr, err := gzip.NewReader(strings.NewReader(text))
+					if err != nil {
+						t.Fatal(err)
+					}
+					b, err := io.ReadAll(zr)
+					if err != nil {
+						t.Fatal(err)
+					}
+					text = string(b)
+				}
+				for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+					if l != "" {
+						_, sid := mapping.IDs(ruleName, []byte(l))
+						ids[sid]++
+					}
+				}
+			}
+			slices.Sort(names)
+			if !slices.Equal(names, tt.files) {
+				t.Errorf("files %q, want %q", names, tt.files)
+			}
+			if len(w.genFirst) != 4 || w.rotations != 3 || len(w.ids) != written {
+				t.Errorf("%d generations and %d lines after %d rotations, want 4 and %d after 3", len(w.genFirst), len(w.ids), w.rotations, written)
+			}
+			if len(ids) != tt.onDisk {
+				t.Errorf("%d distinct lines on disk, want %d", len(ids), tt.onDisk)
+			}
+			for id, n := range ids {
+				if n != 1 {
+					t.Errorf("line %s is %d times on disk", id, n)
+				}
+			}
+			wantDeleted := []int(nil)
+			if lr.keep == 2 {
+				wantDeleted = []int{0}
+			}
+			if !slices.Equal(w.deleted, wantDeleted) {
+				t.Errorf("deleted generations %v, want %v", w.deleted, wantDeleted)
+			}
+		})
+	}
+}
+
+func TestCountGarbage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logspan.log")
+	writeFile(t, path, `time=x level=INFO msg="following file" file=a
+time=x level=WARN msg="line matches no rule" file=/l/haproxy.log.1.gz line=1
+time=x level=WARN msg="rule haproxy_http: line not mapped: bad time" file=/l/haproxy.log line=9
+time=x level=WARN msg="line matches no rule" file=/l/haproxy.log.1.gz line=2
+`)
+	if n := countGarbage(path); n != 3 {
+		t.Errorf("countGarbage = %d, want 3", n)
+	}
+	if n := countGarbage(filepath.Join(t.TempDir(), "none")); n != 0 {
+		t.Errorf("countGarbage of no log = %d, want 0", n)
 	}
 }
