@@ -86,6 +86,8 @@ func (c *core[T]) process(ctx context.Context, ch *chunk, p *Processor, batcher 
 		res := p.Process(ch.data[l.start:l.end])
 		c.stats.count(&res, ch.rules.matched)
 		switch {
+		case res.Rule < 0 && res.Malformed != nil:
+			c.problems.note("line matches no rule: "+res.Malformed.Error(), l.file, l.number, l.offset)
 		case res.Rule < 0:
 			c.problems.note("line matches no rule", l.file, l.number, l.offset)
 		case res.Err != nil:
