@@ -12,11 +12,11 @@ import (
 )
 
 // stdoutClient is an otlptrace.Client that writes each export request as one
-// OTLP/JSON line instead of sending it over the network. Plugging it into
-// otlptrace.New keeps stdout mode on the same SDK path as gRPC (the same
-// span-to-OTLP transform), so what a user sees on stdout is what a collector
-// would have received, and the Collector's otlpjsonfile receiver can replay
-// it.
+// OTLP/JSON line instead of sending it over the network. It receives the
+// same request bytes the encoder made for gRPC and OTLP/HTTP (carried as
+// unknown fields, see decodeEncoded) and decodes them only to print them, so
+// what a user sees on stdout is what a collector would have received, and
+// the Collector's otlpjsonfile receiver can replay it.
 type stdoutClient struct {
 	mu  sync.Mutex // serializes writes so lines never interleave
 	w   io.Writer

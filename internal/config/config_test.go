@@ -326,3 +326,27 @@ func TestEveryProblemOfEveryRule(t *testing.T) {
 		t.Errorf("got %d problems, want %d:\n%v", len(ps), len(want), err)
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"256MiB", 256 << 20, true},
+		{"1 GiB", 1 << 30, true},
+		{"500MB", 500e6, true},
+		{"42", 42, true},
+		{"8589934591GiB", 8589934591 << 30, true}, // the largest that fits
+		{"8589934592GiB", 0, false},               // would overflow int64
+		{"10000000000GiB", 0, false},              // used to wrap to a negative size
+		{"-1MiB", 0, false},
+		{"lots", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseSize(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}

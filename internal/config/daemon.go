@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +106,9 @@ func ParseSize(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || v < 0 {
+	if err != nil || v < 0 || v > math.MaxInt64/mult {
+		// The last test keeps "10000000000GiB" from wrapping to a
+		// negative size.
 		return 0, &sizeError{s}
 	}
 	return v * mult, nil
