@@ -601,9 +601,26 @@ func TestMapValues(t *testing.T) {
 		})
 	}
 	t.Run("events in seconds are placed in seconds", func(t *testing.T) {
-		s, _, _ := mapGeneric(t, Spec{EventUnit: time.Second, Events: []EventSpec{{"one", "a"}, {"two", "b"}}}, "1770380054655 2 3 - -")
+		s, _, _ := mapGeneric(t, Spec{Duration: &DurationSpec{Field: "d", Unit: "s"}, EventUnit: time.Second, Events: []EventSpec{{"one", "a"}, {"two", "b"}}}, "1770380054655 2 3 - 6")
 		if len(s.Events) != 2 || s.Events[0].Time.Sub(base) != 2*time.Second || s.Events[1].Time.Sub(base) != 5*time.Second {
 			t.Errorf("events %v", s.Events)
+		}
+	})
+	// HAProxy truncates each timer to the millisecond, so TR+Tw+Tc+Tr can
+	// exceed Ta by a millisecond or two: 4+5+3 = 12 ms in a 10 ms span.
+	t.Run("events never after the end", func(t *testing.T) {
+		s, _, _ := mapGeneric(t, Spec{Duration: &DurationSpec{Field: "a"}, Events: []EventSpec{{"one", "b"}, {"two", "c"}, {"three", "d"}}}, "1770380054655 10 4 5 3")
+		want := []time.Duration{ms(4), ms(9), ms(10)}
+		if len(s.Events) != len(want) {
+			t.Fatalf("events %v, want %d", s.Events, len(want))
+		}
+		for i, w := range want {
+			if got := s.Events[i].Time.Sub(base); got != w {
+				t.Errorf("event %q at start+%s, want +%s", s.Events[i].Name, got, w)
+			}
+		}
+		if !s.End.Equal(base.Add(ms(10))) {
+			t.Errorf("end %s, want start+10ms", s.End)
 		}
 	})
 }
