@@ -662,6 +662,14 @@ func TestStatus(t *testing.T) {
 		{"range and regexp together", []StatusSpec{{Field: "a", Match: "^5", Min: 500, Max: 502, ErrorType: "x"}}, "1 503 - - -", codes.Unset, "", ""},
 		{"error without type", []StatusSpec{{Field: "a", Match: "^5"}}, "1 503 - - -", codes.Error, "", ""},
 		{"error type from absent field is empty", []StatusSpec{{Field: "a", Match: "^5", ErrorType: "{b}"}}, "1 503 - - -", codes.Error, "", ""},
+		{"and: both fields hold", []StatusSpec{{Field: "b", Match: "^C", And: []StatusTest{{Field: "a", Match: "^-1$"}}, ErrorType: "client_aborted"}},
+			"1 -1 CH-- - -", codes.Error, "client_aborted", ""},
+		{"and: the other field does not", []StatusSpec{{Field: "b", Match: "^C", And: []StatusTest{{Field: "a", Match: "^-1$"}}, ErrorType: "client_aborted"}},
+			"1 200 CD-- - -", codes.Unset, "", ""},
+		{"and: a range, all tests", []StatusSpec{{Field: "b", Match: "^C", And: []StatusTest{{Field: "a", Min: 400, Max: 499}, {Field: "c", Match: "x"}}, ErrorType: "e"}},
+			"1 408 CR-- x -", codes.Error, "e", ""},
+		{"and: one test of two fails", []StatusSpec{{Field: "b", Match: "^C", And: []StatusTest{{Field: "a", Min: 400, Max: 499}, {Field: "c", Match: "^x"}}, ErrorType: "e"}},
+			"1 408 CR-- y -", codes.Unset, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -730,6 +738,10 @@ func TestSpecErrors(t *testing.T) {
 		{"status[1].match", func(s *Spec) { s.Status[1].Match = "^[CS" }, "not a Go regular expression"},
 		{"status[1].match", func(s *Spec) { s.Status[1].Match = "" }, "a condition is required"},
 		{"status[0].range", func(s *Spec) { s.Status[0].Min = 600 }, "greater than max"},
+		{"status[1].and[1].field", func(s *Spec) {
+			s.Status[1].And = []StatusTest{{Field: "status_code", Match: "^-1$"}, {Field: "nope", Match: "x"}}
+		}, `unknown field "nope"`},
+		{"status[1].and[0].match", func(s *Spec) { s.Status[1].And = []StatusTest{{Field: "status_code"}} }, "a condition is required"},
 		{"status[1].error_type", func(s *Spec) { s.Status[1].ErrorType = "{termination}" }, `unknown field "termination"`},
 		{"status[1].message", func(s *Spec) { s.Status[1].Message = "{x" }, "unclosed"},
 		{"captures[0].field", func(s *Spec) { s.Captures[0].Field = "captured_headers" }, `unknown field "captured_headers"`},

@@ -177,6 +177,10 @@ type StatusSpec struct {
 	// with both, both must hold.
 	Min, Max int64
 	HasRange bool
+	// And are further tests, on this or other fields, that must all hold
+	// too: "the termination state starts with C and no response was
+	// sent" is a test on two fields.
+	And []StatusTest
 	// ErrorType is a template (as Spec.Name) for the error.type attribute.
 	ErrorType string
 	// Message is a template for the status description (optional).
