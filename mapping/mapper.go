@@ -499,7 +499,14 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 			break
 		}
 		t = t.Add(d.d)
-		s.Events = append(s.Events, Event{Name: e.name, Time: t})
+		// Programs round each phase on its own (HAProxy truncates every
+		// timer to the millisecond), so the phases can add up to a little
+		// past the span's end: an event is never placed after it.
+		at := t
+		if at.After(end) {
+			at = end
+		}
+		s.Events = append(s.Events, Event{Name: e.name, Time: at})
 	}
 
 	// Status.

@@ -601,9 +601,26 @@ func TestMapValues(t *testing.T) {
 		})
 	}
 	t.Run("events in seconds are placed in seconds", func(t *testing.T) {
-		s, _, _ := mapGeneric(t, Spec{EventUnit: time.Second, Events: []EventSpec{{"one", "a"}, {"two", "b"}}}, "1770380054655 2 3 - -")
+		s, _, _ := mapGeneric(t, Spec{Duration: &DurationSpec{Field: "d", Unit: "s"}, EventUnit: time.Second, Events: []EventSpec{{"one", "a"}, {"two", "b"}}}, "1770380054655 2 3 - 6")
 		if len(s.Events) != 2 || s.Events[0].Time.Sub(base) != 2*time.Second || s.Events[1].Time.Sub(base) != 5*time.Second {
 			t.Errorf("events %v", s.Events)
+		}
+	})
+	// HAProxy truncates each timer to the millisecond, so TR+Tw+Tc+Tr can
+	// exceed Ta by a millisecond or two: 4+5+3 = 12 ms in a 10 ms span.
+	t.Run("events never after the end", func(t *testing.T) {
+		s, _, _ := mapGeneric(t, Spec{Duration: &DurationSpec{Field: "a"}, Events: []EventSpec{{"one", "b"}, {"two", "c"}, {"three", "d"}}}, "1770380054655 10 4 5 3")
+		want := []time.Duration{ms(4), ms(9), ms(10)}
+		if len(s.Events) != len(want) {
+			t.Fatalf("events %v, want %d", s.Events, len(want))
+		}
+		for i, w := range want {
+			if got := s.Events[i].Time.Sub(base); got != w {
+				t.Errorf("event %q at start+%s, want +%s", s.Events[i].Name, got, w)
+			}
+		}
+		if !s.End.Equal(base.Add(ms(10))) {
+			t.Errorf("end %s, want start+10ms", s.End)
 		}
 	})
 }
@@ -645,6 +662,14 @@ func TestStatus(t *testing.T) {
 		{"range and regexp together", []StatusSpec{{Field: "a", Match: "^5", Min: 500, Max: 502, ErrorType: "x"}}, "1 503 - - -", codes.Unset, "", ""},
 		{"error without type", []StatusSpec{{Field: "a", Match: "^5"}}, "1 503 - - -", codes.Error, "", ""},
 		{"error type from absent field is empty", []StatusSpec{{Field: "a", Match: "^5", ErrorType: "{b}"}}, "1 503 - - -", codes.Error, "", ""},
+		{"and: both fields hold", []StatusSpec{{Field: "b", Match: "^C", And: []StatusTest{{Field: "a", Match: "^-1$"}}, ErrorType: "client_aborted"}},
+			"1 -1 CH-- - -", codes.Error, "client_aborted", ""},
+		{"and: the other field does not", []StatusSpec{{Field: "b", Match: "^C", And: []StatusTest{{Field: "a", Match: "^-1$"}}, ErrorType: "client_aborted"}},
+			"1 200 CD-- - -", codes.Unset, "", ""},
+		{"and: a range, all tests", []StatusSpec{{Field: "b", Match: "^C", And: []StatusTest{{Field: "a", Min: 400, Max: 499}, {Field: "c", Match: "x"}}, ErrorType: "e"}},
+			"1 408 CR-- x -", codes.Error, "e", ""},
+		{"and: one test of two fails", []StatusSpec{{Field: "b", Match: "^C", And: []StatusTest{{Field: "a", Min: 400, Max: 499}, {Field: "c", Match: "^x"}}, ErrorType: "e"}},
+			"1 408 CR-- y -", codes.Unset, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -713,6 +738,10 @@ func TestSpecErrors(t *testing.T) {
 		{"status[1].match", func(s *Spec) { s.Status[1].Match = "^[CS" }, "not a Go regular expression"},
 		{"status[1].match", func(s *Spec) { s.Status[1].Match = "" }, "a condition is required"},
 		{"status[0].range", func(s *Spec) { s.Status[0].Min = 600 }, "greater than max"},
+		{"status[1].and[1].field", func(s *Spec) {
+			s.Status[1].And = []StatusTest{{Field: "status_code", Match: "^-1$"}, {Field: "nope", Match: "x"}}
+		}, `unknown field "nope"`},
+		{"status[1].and[0].match", func(s *Spec) { s.Status[1].And = []StatusTest{{Field: "status_code"}} }, "a condition is required"},
 		{"status[1].error_type", func(s *Spec) { s.Status[1].ErrorType = "{termination}" }, `unknown field "termination"`},
 		{"status[1].message", func(s *Spec) { s.Status[1].Message = "{x" }, "unclosed"},
 		{"captures[0].field", func(s *Spec) { s.Captures[0].Field = "captured_headers" }, `unknown field "captured_headers"`},

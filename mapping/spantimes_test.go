@@ -136,13 +136,13 @@ func TestEventsFromComputedStart(t *testing.T) {
 	s, _, err := mapTimes(t, Spec{
 		End:      &TimeSpec{Field: "end", Epoch: "ms", Location: time.UTC},
 		Duration: &DurationSpec{Field: "dur", Unit: "ms"},
-		Events:   []EventSpec{{Name: "first", Duration: "start"}, {Name: "done", Duration: "dur"}},
-	}, "40 1770380054755 60")
+		Events:   []EventSpec{{Name: "first", Duration: "start"}, {Name: "second", Duration: "start"}},
+	}, "20 1770380054755 60")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := time.UnixMilli(1770380054695)
-	if len(s.Events) != 2 || !s.Events[0].Time.Equal(want.Add(40*time.Millisecond)) || !s.Events[1].Time.Equal(want.Add(100*time.Millisecond)) {
+	if len(s.Events) != 2 || !s.Events[0].Time.Equal(want.Add(20*time.Millisecond)) || !s.Events[1].Time.Equal(want.Add(40*time.Millisecond)) {
 		t.Errorf("start %s, events %v", s.Start, s.Events)
 	}
 	if !s.Start.Equal(want) {

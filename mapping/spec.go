@@ -56,7 +56,10 @@ type Spec struct {
 	// computed as end - duration): event i is at
 	// Start + the sum of the durations of events 0..i. A phase whose
 	// duration is absent or negative (HAProxy's -1) is absent, and so are
-	// all phases after it.
+	// all phases after it. No event is placed after the span's end: a
+	// program that rounds each phase on its own (HAProxy truncates every
+	// timer to the millisecond) can log phases that add up to a little
+	// more than the whole, and such an event is put at the end.
 	Events []EventSpec
 	// EventUnit is the unit of the events' durations (default
 	// milliseconds); it must be a power of ten of nanoseconds (ns, us, ms,
@@ -174,6 +177,10 @@ type StatusSpec struct {
 	// with both, both must hold.
 	Min, Max int64
 	HasRange bool
+	// And are further tests, on this or other fields, that must all hold
+	// too: "the termination state starts with C and no response was
+	// sent" is a test on two fields.
+	And []StatusTest
 	// ErrorType is a template (as Spec.Name) for the error.type attribute.
 	ErrorType string
 	// Message is a template for the status description (optional).

@@ -26,6 +26,9 @@ type statusCond struct {
 
 	errorType template
 	message   template
+
+	// and are the further tests of StatusSpec.And, all of which must hold.
+	and []statusCond
 }
 
 // fastKind is the shape of a regexp that fastMatch answers directly.
@@ -65,6 +68,9 @@ func compileStatus(i int, st StatusSpec, fi fieldIndex) (statusCond, *SpecError)
 		}
 		c.re = re
 		c.fast = analyseRegexp(st.Match)
+	}
+	if c.and, serr = compileAnd(path, st.And, fi); serr != nil {
+		return c, serr
 	}
 	if c.errorType, serr = compileTemplate(path+".error_type", st.ErrorType, fi); serr != nil {
 		return c, serr
@@ -161,5 +167,5 @@ func (c *statusCond) holds(m *Mapper, match *parsers.Match) bool {
 			return false
 		}
 	}
-	return true
+	return c.andHolds(m, match)
 }

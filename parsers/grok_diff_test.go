@@ -11,7 +11,11 @@ import (
 // referenceGrok returns vjeantet/grok set up as the reference: named
 // captures only, with logspan's patterns and any extra ones added.
 func referenceGrok(t testing.TB, extra map[string]string) *grok.Grok {
-	g, err := grok.NewWithConfig(&grok.Config{NamedCapturesOnly: true})
+	// RemoveEmptyValues: a field named in two alternatives (the HTTP
+	// layout's cut form, the URI host's two forms) is two groups to grok,
+	// which keeps the last of them; without empty values it keeps the one
+	// that took part, as logspan does.
+	g, err := grok.NewWithConfig(&grok.Config{NamedCapturesOnly: true, RemoveEmptyValues: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,9 @@ package parsers
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -134,7 +136,7 @@ func TestHAProxyFields(t *testing.T) {
 		},
 		{
 			name: "redispatch retries", file: "http.log", line: 17, rule: "HTTP",
-			want: map[string]string{"retries": "+1", "connect_time_ms": "3001"},
+			want: map[string]string{"retries": "1", "redispatched": "+", "connect_time_ms": "3001"},
 		},
 		{
 			name: "two capture blocks", file: "http.log", line: 18, rule: "HTTP",
@@ -165,7 +167,7 @@ func TestHAProxyFields(t *testing.T) {
 		},
 		{
 			name: "rfc3164 without PRI", file: "syslog-rfc3164.log", line: 4, rule: "HTTP",
-			want:   map[string]string{"syslog_timestamp": "Feb  6 12:14:15", "syslog_host": "lb1", "pid": "14389", "retries": "+1"},
+			want:   map[string]string{"syslog_timestamp": "Feb  6 12:14:15", "syslog_host": "lb1", "pid": "14389", "retries": "1", "redispatched": "+"},
 			absent: []string{"syslog_pri"},
 		},
 		{
@@ -238,7 +240,7 @@ func TestHAProxyFields(t *testing.T) {
 		},
 		{
 			name: "TCP IPv6 and retries", file: "tcp.log", line: 7, rule: "TCP",
-			want: map[string]string{"client_ip": "2001:db8::20", "client_port": "44001", "retries": "+1", "termination_state": "CD"},
+			want: map[string]string{"client_ip": "2001:db8::20", "client_port": "44001", "retries": "1", "redispatched": "+", "termination_state": "CD"},
 		},
 		{
 			name: "SSL error raw", file: "ssl-errors.log", line: 1, rule: "SSL_ERROR",
@@ -296,9 +298,12 @@ func TestHAProxyRequestLines(t *testing.T) {
 	}{
 		{"GET /a?b=c HTTP/1.1", map[string]string{"http_method": "GET", "url_path": "/a", "url_query": "b=c", "http_version": "1.1"}},
 		{"GET /a? HTTP/1.1", map[string]string{"http_method": "GET", "url_path": "/a", "url_query": "", "http_version": "1.1"}},
-		{"CONNECT example.com:443 HTTP/1.1", map[string]string{"http_method": "CONNECT", "url_path": "example.com:443", "http_version": "1.1"}},
+		{"CONNECT example.com:443 HTTP/1.1", map[string]string{"http_method": "CONNECT", "uri_host": "example.com", "uri_port": "443", "url_path": "", "http_version": "1.1"}},
+		{"CONNECT [2001:db8::1]:443 HTTP/1.1", map[string]string{"http_method": "CONNECT", "uri_host": "2001:db8::1", "uri_port": "443", "url_path": "", "http_version": "1.1"}},
 		{"GET https://example.com HTTP/2.0", map[string]string{"http_method": "GET", "uri_scheme": "https", "uri_host": "example.com", "url_path": "", "http_version": "2.0"}},
-		{"GET http://example.com:8080/x HTTP/1.1", map[string]string{"http_method": "GET", "uri_scheme": "http", "uri_host": "example.com:8080", "url_path": "/x", "http_version": "1.1"}},
+		{"GET http://example.com:8080/x HTTP/1.1", map[string]string{"http_method": "GET", "uri_scheme": "http", "uri_host": "example.com", "uri_port": "8080", "url_path": "/x", "http_version": "1.1"}},
+		{"GET http://[::1]:8080/x?y HTTP/1.1", map[string]string{"http_method": "GET", "uri_scheme": "http", "uri_host": "::1", "uri_port": "8080", "url_path": "/x", "url_query": "y", "http_version": "1.1"}},
+		{"GET http://h:/x HTTP/1.1", map[string]string{"http_method": "GET", "uri_scheme": "http", "uri_host": "h", "url_path": ":/x", "http_version": "1.1"}},
 		{long, map[string]string{}},
 		{"<BADREQ>", map[string]string{}},
 		{"", map[string]string{}},
@@ -306,7 +311,7 @@ func TestHAProxyRequestLines(t *testing.T) {
 		{"get / HTTP/1.1", map[string]string{}},
 		{"\x16\x03\x01garbage", map[string]string{}},
 	}
-	reqFields := []string{"http_method", "uri_scheme", "uri_host", "url_path", "url_query", "http_version"}
+	reqFields := []string{"http_method", "uri_scheme", "uri_host", "uri_port", "url_path", "url_query", "http_version"}
 	for _, tc := range tests {
 		ok, got := parseString(p, prefix+tc.req+`"`)
 		if !ok {
@@ -328,7 +333,8 @@ func TestHAProxyRequestLines(t *testing.T) {
 
 // TestHAProxyPatternFile checks the rules the pattern file is written to:
 // every pattern commented, no trailing space, no use of grok's bundled
-// patterns, no field name twice within a top-level pattern.
+// patterns, and a field named twice within a top-level pattern only in
+// alternatives of each other, so that at most one of its groups takes part.
 func TestHAProxyPatternFile(t *testing.T) {
 	own, err := ownPatterns()
 	if err != nil {
@@ -357,20 +363,53 @@ func TestHAProxyPatternFile(t *testing.T) {
 			t.Errorf("pattern %s uses lookaround", name)
 		}
 	}
-	lib, _ := loadLibrary()
 	for _, top := range []string{"HAPROXY_HEADER", "HAPROXY_HTTP", "HAPROXY_TCP", "HAPROXY_SSL_ERROR"} {
-		e := newExpander(lib, nil, "")
-		if _, err := e.expandPattern(top, ""); err != nil {
+		p, err := compile(Spec{Expression: "%{" + top + "}"})
+		if err != nil {
 			t.Fatal(err)
 		}
-		seen := map[string]bool{}
-		for _, f := range e.fields {
-			if seen[f] {
-				t.Errorf("%s uses field %s twice", top, f)
+		tree, err := syntax.Parse(p.expanded, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The path of every group from the root, as the nodes on the way.
+		paths := map[string][][]*syntax.Regexp{}
+		var walk func(re *syntax.Regexp, path []*syntax.Regexp)
+		walk = func(re *syntax.Regexp, path []*syntax.Regexp) {
+			path = append(path, re)
+			if re.Op == syntax.OpCapture {
+				paths[re.Name] = append(paths[re.Name], slices.Clone(path))
 			}
-			seen[f] = true
+			for _, sub := range re.Sub {
+				walk(sub, path)
+			}
+		}
+		walk(tree, nil)
+		for name, ps := range paths {
+			for i := 1; i < len(ps); i++ {
+				for j := range i {
+					// The last node the two paths share must offer them as
+					// alternatives.
+					k := 0
+					for k < len(ps[i]) && k < len(ps[j]) && ps[i][k] == ps[j][k] {
+						k++
+					}
+					if ps[i][k-1].Op != syntax.OpAlternate {
+						t.Errorf("%s names field %s twice outside alternatives", top, p.names[fieldNumber(t, name)])
+					}
+				}
+			}
 		}
 	}
+}
+
+// fieldNumber reads the field index of an expanded group name, f<index>.
+func fieldNumber(t *testing.T, group string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(group, "f"))
+	if err != nil {
+		t.Fatalf("group %q is not a field's", group)
+	}
+	return n
 }
 
 // TestHAProxyFieldNames pins the field names: they are a contract with the
@@ -381,12 +420,13 @@ func TestHAProxyFieldNames(t *testing.T) {
 		append(slices.Clone(header), "client_ip", "client_port", "request_date", "frontend", "frontend_tls", "backend", "server",
 			"request_time_ms", "queue_time_ms", "connect_time_ms", "response_time_ms", "active_time_ms", "status_code", "bytes_read",
 			"captured_request_cookie", "captured_response_cookie", "termination_state", "actconn", "feconn", "beconn", "srvconn",
-			"retries", "srv_queue", "backend_queue", "captured_request_headers", "captured_response_headers", "request_line",
-			"http_method", "uri_scheme", "uri_host", "url_path", "url_query", "http_version",
-			"fc_err", "ssl_fc_err", "ssl_c_err", "ssl_c_ca_err", "ssl_fc_is_resumed", "ssl_sni", "ssl_version", "ssl_cipher"),
+			"redispatched", "retries", "srv_queue", "backend_queue", "captured_request_headers", "captured_response_headers", "request_line",
+			"http_method", "uri_scheme", "uri_host", "uri_port", "url_path", "url_query", "http_version",
+			"fc_err", "ssl_fc_err", "ssl_c_err", "ssl_c_ca_err", "ssl_fc_is_resumed", "ssl_sni", "ssl_version",
+			"tls_version", "ssl_protocol_version", "ssl_cipher", "truncated"),
 		append(slices.Clone(header), "client_ip", "client_port", "accept_date", "frontend", "frontend_tls", "backend", "server",
 			"queue_time_ms", "connect_time_ms", "session_time_ms", "bytes_read", "termination_state",
-			"actconn", "feconn", "beconn", "srvconn", "retries", "srv_queue", "backend_queue"),
+			"actconn", "feconn", "beconn", "srvconn", "redispatched", "retries", "srv_queue", "backend_queue"),
 		append(slices.Clone(header), "client_ip", "client_port", "accept_date", "frontend", "bind", "ssl_error"),
 	}
 	word := regexp.MustCompile(`^[a-z_]+$`)

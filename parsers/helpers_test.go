@@ -37,6 +37,13 @@ var mixedRules = map[string][]string{
 	// Written by Debian's HAProxy 2.6 (see testdata/haproxy/haproxy26.cfg).
 	"haproxy26-raw.log":     {"HTTP", "HTTP", "HTTP", "HTTP", "TCP", "SSL_ERROR", "SSL_ERROR"},
 	"haproxy26-rfc5424.log": {"HTTP", "HTTP", "HTTP", "HTTP", "TCP", "SSL_ERROR", "SSL_ERROR"},
+	// Written by Debian's HAProxy 2.6 (see testdata/haproxy/haproxy26-cut.cfg):
+	// HAProxy's own messages, lines cut at 1024 bytes, proxy requests.
+	"haproxy26-cut.log":         {"", "", "", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "", "", "HTTP", "", ""},
+	"haproxy26-cut-rfc5424.log": {"", "", "", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "", "HTTP", ""},
+	// Crafted from HAProxy's documentation for issue #14: its own messages,
+	// TLS fields, client aborts, cut lines, structured data, redispatch.
+	"issue14.log": {"", "", "", "", "", "", "", "", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "TCP"},
 }
 
 // intendedRule returns the rule meant to match line n (0-based) of file.

@@ -84,7 +84,8 @@ const (
 	clScheme                      // rest of HAPROXY_URI_SCHEME [A-Za-z0-9+.-]
 	clTerm                        // HAPROXY_TERM_HTTP, HAPROXY_TERM_TCP [A-Za-z-]
 	clNotSpace                    // [^ ]
-	clURIHost                     // HAPROXY_URI_HOST [^/?# "]
+	clURIName                     // HAPROXY_URI_NAME [^/?# ":\[\]]
+	clIPv6                        // HAPROXY_URI_IPV6 [0-9A-Fa-f:.]
 	clPath                        // HAPROXY_URL_PATH [^ ?"]
 	clQuery                       // HAPROXY_URL_QUERY [^ "]
 	clSSLName                     // HAPROXY_SSL_NAME [^ /]
@@ -114,7 +115,8 @@ var byteClass = func() (t [256]uint16) {
 		set(clScheme, digit || upper || lower || c == '+' || c == '.' || c == '-')
 		set(clTerm, upper || lower || c == '-')
 		set(clNotSpace, c != ' ')
-		set(clURIHost, c != '/' && c != '?' && c != '#' && c != ' ' && c != '"')
+		set(clURIName, c != '/' && c != '?' && c != '#' && c != ' ' && c != '"' && c != ':' && c != '[' && c != ']')
+		set(clIPv6, digit || ('A' <= c && c <= 'F') || ('a' <= c && c <= 'f') || c == ':' || c == '.')
 		set(clPath, c != ' ' && c != '?' && c != '"')
 		set(clQuery, c != ' ' && c != '"')
 		set(clSSLName, c != ' ' && c != '/')

@@ -57,6 +57,7 @@ const (
 	fFeConn
 	fBeConn
 	fSrvConn
+	fRedispatched
 	fRetries
 	fSrvQueue
 	fBackendQueue
@@ -66,6 +67,7 @@ const (
 	fHTTPMethod
 	fURIScheme
 	fURIHost
+	fURIPort
 	fURLPath
 	fURLQuery
 	fHTTPVersion
@@ -76,7 +78,10 @@ const (
 	fSSLFcIsResumed
 	fSSLSNI
 	fSSLVersion
+	fTLSVersion
+	fSSLProtocolVersion
 	fSSLCipher
+	fTruncated // only the regexp fills it: the scanner declines cut lines
 	httpFields
 )
 
@@ -91,6 +96,7 @@ const (
 	fTCPFeConn
 	fTCPBeConn
 	fTCPSrvConn
+	fTCPRedispatched
 	fTCPRetries
 	fTCPSrvQueue
 	fTCPBackendQueue
@@ -134,12 +140,19 @@ func scanHAProxyHTTP(line []byte, idx []int) bool {
 	if i = scanCounts(line, i, idx, fActConn); i < 0 {
 		return false
 	}
+	// The rest is the whole layout's end or, on a line HAProxy cut at its
+	// length limit, HAPROXY_HTTP_CUT (the field truncated, from here to the
+	// end of the line). Both start with the same blocks, read the same way.
+	tail := i
 	// Up to two " {...}" blocks, each optional and tried first, so taken
 	// when present. Their text, [^}]*, runs to the first }. When a block is
 	// not there the next one cannot be either (it would start the same way),
 	// so the loop stops. Skipping a block that is there cannot help the
 	// regexp: the next group would have to read it instead, leaving the same
-	// rest. A block without its } makes the line unmatchable.
+	// rest. A block without its } cannot be read by the whole layout (nor by
+	// HAPROXY_HTTP_CUT's first form, which needs a quote after the blocks):
+	// the line was cut inside it, and its text runs to the end of the line,
+	// HAPROXY_HTTP_CUT's second or third form.
 	for _, f := range [...]int{fRequestHeaders, fResponseHeaders} {
 		if !at(line, i, ' ') || !at(line, i+1, '{') {
 			break
@@ -147,7 +160,9 @@ func scanHAProxyHTTP(line []byte, idx []int) bool {
 		start := i + 2
 		end := bytes.IndexByte(line[start:], '}')
 		if end < 0 {
-			return false
+			setField(idx, f, start, len(line))
+			setField(idx, fTruncated, tail, len(line))
+			return true
 		}
 		end += start
 		setField(idx, f, start, end)
@@ -160,7 +175,12 @@ func scanHAProxyHTTP(line []byte, idx []int) bool {
 	start := i + 2
 	end := bytes.IndexByte(line[start:], '"')
 	if end < 0 {
-		return false
+		// No closing quote: the whole layout cannot match, and the line
+		// is HAPROXY_HTTP_CUT's first form, the request cut.
+		setField(idx, fRequestLine, start, len(line))
+		scanRequestCut(line, start, idx)
+		setField(idx, fTruncated, tail, len(line))
+		return true
 	}
 	end += start
 	setField(idx, fRequestLine, start, end)
@@ -560,50 +580,54 @@ func termField(line []byte, i, n int, idx []int, f int) int {
 	return i + n + 1
 }
 
-// scanCounts reads "%ac/%fc/%bc/%sc/%rc %sq/%bq" into the seven fields from
-// first on (actconn ... backend_queue). All are \d+ but the retries,
-// \+?\d+. It returns the offset just past the backend queue, or -1.
+// scanCounts reads "%ac/%fc/%bc/%sc/%rc %sq/%bq" into the eight fields from
+// first on (actconn, feconn, beconn, srvconn, redispatched, retries,
+// srv_queue, backend_queue). All counts are \d+; the retries may follow a +,
+// the redispatched field, which the regexp takes whenever it is there. It
+// returns the offset just past the backend queue, or -1.
 func scanCounts(line []byte, i int, idx []int, first int) int {
-	for k := range 7 {
-		sep := byte('/')
-		switch k {
-		case 4:
-			sep = ' '
-		case 6:
-			// The backend queue ends the layout (TCP) or is followed by
-			// " {" or ` "` (HTTP): the caller checks what follows.
-			e := digits(line, i)
-			if e == i {
-				return -1
-			}
-			setField(idx, first+k, i, e)
-			return e
-		}
-		var sign byte
-		if k == 4 {
-			sign = '+'
-		}
-		if i = optSignField(line, i, sign, idx, first+k, sep); i < 0 {
+	for k := range 4 {
+		if i = optSignField(line, i, 0, idx, first+k, '/'); i < 0 {
 			return -1
 		}
 	}
-	return -1 // not reached
+	if at(line, i, '+') {
+		setField(idx, first+4, i, i+1)
+		i++
+	}
+	if i = optSignField(line, i, 0, idx, first+5, ' '); i < 0 {
+		return -1
+	}
+	if i = optSignField(line, i, 0, idx, first+6, '/'); i < 0 {
+		return -1
+	}
+	// The backend queue ends the layout (TCP) or is followed by " {" or
+	// ` "` (HTTP): the caller checks what follows.
+	e := digits(line, i)
+	if e == i {
+		return -1
+	}
+	setField(idx, first+7, i, e)
+	return e
 }
 
 // scanRequestLine splits the request text line[start:end] (between the
-// quotes, holding no quote) into method, URI parts and version when it has
-// the shape of HAPROXY_REQUEST_LINE's first alternative; otherwise the text
-// stays whole in request_line, as the regexp's second alternative, [^"]*,
-// leaves it.
+// quotes, holding no quote) into method, target parts and version when it
+// has the shape of HAPROXY_REQUEST_LINE's first alternative; otherwise the
+// text stays whole in request_line, as the regexp's second alternative,
+// [^"]*, leaves it.
 //
 // That choice can be made on the text alone, and exactly: no part of the
 // first alternative matches a quote, so it can only end at the closing
 // quote, where [^"]* ends too, and what follows is the same for both. The
 // first alternative is then taken exactly when the text is a whole request
 // line, which the steps below decide without guessing: every run in it is
-// followed by a byte outside the run, and the optional scheme://host, when
-// it fits but what follows does not, leaves the same path end (its bytes
-// are all path bytes, with no ? or space) and so the same failure.
+// followed by a byte outside the run. The optional authority in front of
+// the path (scheme://host[:port], or host:port) does not change whether the
+// text fits: all its bytes are path bytes, with no ? or space, so however
+// much of it is read, the path ends at the same place and the rest is the
+// same. When the text fits, the authority is the one the regexp tries
+// first (see uriAuthority).
 func scanRequestLine(line []byte, start, end int, idx []int) {
 	// Method: [A-Z][A-Z0-9_-]*, then a space.
 	if !isUpper(line, start) {
@@ -613,28 +637,8 @@ func scanRequestLine(line []byte, start, end int, idx []int) {
 	if m >= end || line[m] != ' ' {
 		return
 	}
-	i := m + 1
-	// scheme://host, optional: [A-Za-z][A-Za-z0-9+.-]* :// [^/?# "]+.
-	schemeEnd, hostEnd := -1, -1
-	if isUpper(line, i) || isLower(line, i) {
-		s := span(line, i+1, clScheme)
-		if at(line, s, ':') && at(line, s+1, '/') && at(line, s+2, '/') {
-			if h := span(line, s+3, clURIHost); h > s+3 {
-				schemeEnd, hostEnd = s, h
-			}
-		}
-	}
-	pathStart := i
-	if hostEnd >= 0 {
-		pathStart = hostEnd
-	}
-	// Path [^ ?"]*, then the optional ?query [^ "]*.
-	pathEnd := span(line, pathStart, clPath)
-	j, queryEnd := pathEnd, -1
-	if at(line, j, '?') {
-		queryEnd = span(line, j+1, clQuery)
-		j = queryEnd
-	}
+	t := scanTarget(line, m+1)
+	j := t.end
 	// " HTTP/" and the version \d+(?:\.\d+)?, which must end the text.
 	if end-j < len(" HTTP/") || string(line[j:j+len(" HTTP/")]) != " HTTP/" {
 		return
@@ -653,15 +657,128 @@ func scanRequestLine(line []byte, start, end int, idx []int) {
 		return
 	}
 	setField(idx, fHTTPMethod, start, m)
-	if hostEnd >= 0 {
-		setField(idx, fURIScheme, i, schemeEnd)
-		setField(idx, fURIHost, schemeEnd+3, hostEnd)
-	}
-	setField(idx, fURLPath, pathStart, pathEnd)
-	if queryEnd >= 0 {
-		setField(idx, fURLQuery, pathEnd+1, queryEnd)
-	}
+	t.set(idx)
 	setField(idx, fHTTPVersion, vs, ve)
+}
+
+// scanRequestCut reads HAPROXY_REQUEST_CUT, a request line from start to the
+// end of a line that has no quote after start: the method, a space and the
+// target, then a space and anything, or the end. The path and query stop
+// only at a space, a ? or the end (there is no quote), so after the target
+// comes a space or the end: with a method and its space the first
+// alternative always fits. Without them the text is read whole, as
+// request_line alone, which the caller has set.
+func scanRequestCut(line []byte, start int, idx []int) {
+	if !isUpper(line, start) {
+		return
+	}
+	m := span(line, start+1, clMethod)
+	if !at(line, m, ' ') {
+		return
+	}
+	setField(idx, fHTTPMethod, start, m)
+	scanTarget(line, m+1).set(idx)
+}
+
+// target is a request target as HAPROXY_URI_TARGET reads it at start: the
+// optional authority, then the path [^ ?"]* and the optional ?query
+// [^ "]*, which end at end.
+type target struct {
+	start     int
+	auth      authority
+	pathStart int
+	pathEnd   int
+	queryEnd  int // -1: no query
+	end       int
+}
+
+// scanTarget reads a request target at i. It always fits (the path may be
+// empty); whether what follows fits is for the caller to check.
+func scanTarget(line []byte, i int) target {
+	t := target{start: i, auth: uriAuthority(line, i), pathStart: i, queryEnd: -1}
+	if t.auth.ok {
+		t.pathStart = t.auth.next
+	}
+	t.pathEnd = span(line, t.pathStart, clPath)
+	t.end = t.pathEnd
+	if at(line, t.end, '?') {
+		t.queryEnd = span(line, t.end+1, clQuery)
+		t.end = t.queryEnd
+	}
+	return t
+}
+
+// set records the target's fields.
+func (t target) set(idx []int) {
+	if a := t.auth; a.ok {
+		if a.schemeEnd >= 0 {
+			setField(idx, fURIScheme, t.start, a.schemeEnd)
+		}
+		setField(idx, fURIHost, a.hostStart, a.hostEnd)
+		if a.portStart >= 0 {
+			setField(idx, fURIPort, a.portStart, a.next)
+		}
+	}
+	setField(idx, fURLPath, t.pathStart, t.pathEnd)
+	if t.queryEnd >= 0 {
+		setField(idx, fURLQuery, t.pathEnd+1, t.queryEnd)
+	}
+}
+
+// authority is where uriAuthority found the parts of a request target's
+// authority; ok is false when there is none.
+type authority struct {
+	ok                 bool
+	schemeEnd          int // -1: the host:port form, without a scheme
+	hostStart, hostEnd int
+	portStart          int // -1: no port
+	next               int // where the path starts
+}
+
+// uriAuthority reads the optional authority of HAPROXY_URI_TARGET at i, as
+// the regexp tries it first: scheme://host with the optional :port (taken
+// when a digit follows the colon, with all its digits), else host:port
+// (CONNECT's form). Every run is greedy and followed by a byte outside it:
+// the scheme's by ':', the host's by a byte that is not a host byte, the
+// port's by a non-digit, so the longest runs are the first readings.
+func uriAuthority(line []byte, i int) authority {
+	if isUpper(line, i) || isLower(line, i) {
+		s := span(line, i+1, clScheme)
+		if at(line, s, ':') && at(line, s+1, '/') && at(line, s+2, '/') {
+			if hs, he, next := uriHost(line, s+3); next >= 0 {
+				a := authority{ok: true, schemeEnd: s, hostStart: hs, hostEnd: he, portStart: -1, next: next}
+				if at(line, next, ':') {
+					if pe := digits(line, next+1); pe > next+1 {
+						a.portStart, a.next = next+1, pe
+					}
+				}
+				return a
+			}
+		}
+	}
+	if hs, he, next := uriHost(line, i); next >= 0 && at(line, next, ':') {
+		if pe := digits(line, next+1); pe > next+1 {
+			return authority{ok: true, schemeEnd: -1, hostStart: hs, hostEnd: he, portStart: next + 1, next: pe}
+		}
+	}
+	return authority{}
+}
+
+// uriHost reads HAPROXY_URI_HOST at i: \[IPv6\] or a name. It returns the
+// host's bounds (without the brackets) and the offset after it, or next -1.
+// The two forms start with different bytes ([ is not a name byte).
+func uriHost(line []byte, i int) (start, end, next int) {
+	if at(line, i, '[') {
+		e := span(line, i+1, clIPv6)
+		if e > i+1 && at(line, e, ']') {
+			return i + 1, e, e + 1
+		}
+		return 0, 0, -1
+	}
+	if e := span(line, i, clURIName); e > i {
+		return i, e, e
+	}
+	return 0, 0, -1
 }
 
 // scanSSLSuffix reads option httpslog's suffix at i, which is not the end of
@@ -685,7 +802,7 @@ func scanSSLSuffix(line []byte, i int, idx []int) bool {
 		setField(idx, f, i, e)
 		i = e + 1
 	}
-	for f := fSSLSNI; f <= fSSLCipher; f++ {
+	for _, f := range [...]int{fSSLSNI, fSSLVersion, fSSLCipher} {
 		e := span(line, i, clSSLName)
 		if f == fSSLCipher {
 			if e != len(line) {
@@ -695,7 +812,43 @@ func scanSSLSuffix(line []byte, i int, idx []int) bool {
 			return false
 		}
 		setField(idx, f, i, e)
+		if f == fSSLVersion {
+			sslVersionNumber(line, i, e, idx)
+		}
 		i = e + 1
 	}
 	return true
+}
+
+// sslVersionNumber splits %sslv, line[start:end], as HAPROXY_SSL_VERSION
+// does: TLSv or SSLv followed by exactly \d+(?:\.\d+)? gives the number
+// as tls_version or ssl_protocol_version. The alternatives must end where
+// the [^ /]* run ends (a / follows), so either the whole text has that
+// shape or the last alternative, which sets nothing more, is taken.
+func sslVersionNumber(line []byte, start, end int, idx []int) {
+	if end-start < len("TLSv") {
+		return
+	}
+	f := -1
+	switch string(line[start : start+len("TLSv")]) {
+	case "TLSv":
+		f = fTLSVersion
+	case "SSLv":
+		f = fSSLProtocolVersion
+	default:
+		return
+	}
+	ns := start + len("TLSv")
+	e := digits(line, ns)
+	if e == ns {
+		return
+	}
+	if e < end && line[e] == '.' {
+		if d := digits(line, e+1); d > e+1 {
+			e = d
+		}
+	}
+	if e == end {
+		setField(idx, f, ns, end)
+	}
 }

@@ -176,7 +176,7 @@ func TestShippedRulesCompile(t *testing.T) {
 	for _, r := range cfg.Rules {
 		names = append(names, r.Name)
 	}
-	if strings.Join(names, ",") != "haproxy_http,haproxy_tcp,haproxy_ssl_error" {
+	if strings.Join(names, ",") != "haproxy_http,haproxy_tcp,haproxy_ssl_error,haproxy_server_down,haproxy_server_up,haproxy_backend_down,haproxy_health_check,haproxy_proxy_state,haproxy_connect,haproxy_ocsp_update" {
 		t.Errorf("shipped rules = %v", names)
 	}
 }

@@ -319,7 +319,7 @@ func decodeEvents(d *draft, n *yaml.Node) {
 func decodeStatus(d *draft, n *yaml.Node) {
 	for j, sn := range d.list(n, "status") {
 		at := fmt.Sprintf("status[%d]", j)
-		c := d.keys(sn, at, "field", "match", "range", "error_type", "message")
+		c := d.keys(sn, at, "field", "match", "range", "and", "error_type", "message")
 		var spec mapping.StatusSpec
 		if v := c["field"]; v != nil {
 			spec.Field = d.str(v, at+".field")
@@ -336,6 +336,9 @@ func decodeStatus(d *draft, n *yaml.Node) {
 				spec.Max = d.p.integer(bounds[1], d.what+"."+at+".range", -1<<62)
 				spec.HasRange = true
 			}
+		}
+		if v := c["and"]; v != nil {
+			spec.And = d.statusTests(v, at+".and")
 		}
 		if v := c["error_type"]; v != nil {
 			spec.ErrorType = d.str(v, at+".error_type")

@@ -1,6 +1,7 @@
 package haproxygen
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -114,13 +115,19 @@ func (g *Generator) Append(dst []byte) []byte {
 func (g *Generator) appendUnmatched(dst []byte, seq uint64, date time.Time) []byte {
 	switch g.rng.IntN(3) {
 	case 0:
-		// A line cut short, as when the disk filled up or a syslog relay
-		// truncated it: everything after the client address may be gone,
-		// always including the closing quote of the request.
+		// A line cut short, as when the disk filled up: everything after
+		// the client address may be gone, always including the captured
+		// headers and the request. (A line cut inside those is what
+		// HAProxy writes when it reaches its own length limit, and a
+		// reader takes what is left of it.)
 		begin := len(dst)
 		dst = g.appendRequest(dst, seq, date, true)
 		addrEnd := begin + len(appendClient(nil, g.client(seq))) + 1
-		cut := addrEnd + g.rng.IntN(len(dst)-addrEnd)
+		tail := bytes.Index(dst[addrEnd:], []byte(" {"))
+		if q := bytes.Index(dst[addrEnd:], []byte(` "`)); tail < 0 || (q >= 0 && q < tail) {
+			tail = q
+		}
+		cut := addrEnd + g.rng.IntN(tail)
 		return dst[:cut]
 	case 1:
 		// The notice HAProxy logs per connection without option httplog.

@@ -41,10 +41,15 @@ func loadRules(t *testing.T) *matcher {
 	return m
 }
 
-// rule returns the name of the first rule that reads line, "" when none.
+// rule returns the name of the first rule that reads line, "" when none
+// does or when that rule makes no span (emit: false, the rules that count
+// HAProxy's own messages): such a line is not an access-log line.
 func (m *matcher) rule(line []byte) string {
 	for i, p := range m.parsers {
 		if p.Parse(line, m.matches[i]) {
+			if m.mappers[i] == nil {
+				return ""
+			}
 			return m.names[i]
 		}
 	}
