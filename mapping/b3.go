@@ -92,14 +92,22 @@ func findB3(b []byte) (tc TraceContext, found, invalid bool) {
 		}
 		dash := from + d
 		from = dash + 1
-		start := dash
-		for start > 0 && dash-start <= 32 && isAnyHex(b[start-1]) {
-			start--
+		// The ids before the dash are 16 or 32 hex digits, not part of a
+		// longer token: test the byte before each possible start first,
+		// so that a W3C traceparent (whose trace id follows a '-') costs
+		// two byte tests per dash rather than a walk over its digits.
+		start := -1
+		for _, n := range [2]int{16, 32} {
+			s := dash - n
+			if s < 0 || (s > 0 && isTokenByte(b[s-1])) {
+				continue
+			}
+			if allAnyHex(b[s:dash]) {
+				start = s
+				break
+			}
 		}
-		if n := dash - start; n != 16 && n != 32 {
-			continue
-		}
-		if start > 0 && isTokenByte(b[start-1]) {
+		if start < 0 {
 			continue
 		}
 		if len(b)-from < 16 || !allAnyHex(b[from:from+16]) {
