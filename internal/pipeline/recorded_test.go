@@ -1,0 +1,177 @@
+package pipeline
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/logspan/logspan/mapping"
+)
+
+// The tests in this file read the logs scripts/record-testdata.sh recorded
+// from the real nginx, Caddy and PostgreSQL with the shipped rules.yaml, and
+// check what a user looks for in their tracing backend: the rule and service,
+// the caller's trace id and span id as the parent, no span for a caller that
+// did not sample, Error exactly on failures, and start and end to the log's
+// own resolution. The expected times are computed here from the line's own
+// values with exact decimal arithmetic (math/big), independently of the
+// rules' readers; the trace ids are the ones the script sends.
+
+// callerWant is what one recorded request should become.
+type callerWant struct {
+	trace, parent string // "" for a root span
+	noSpan        bool   // the caller did not sample
+	errorType     string // "" for status Unset
+}
+
+// The requests send_http_requests in scripts/record-testdata.sh makes, by
+// request URI (both proxies get the same ones).
+var httpCallers = map[string]callerWant{
+	"/api/orders?id=7":  {trace: "4bf92f3577b34da6a3ce929d0e0e4736", parent: "00f067aa0ba902b7"},
+	"/api/orders":       {trace: "0af7651916cd43dd8448eb211c80319c", parent: "b7ad6b7169203331"},
+	"/api/items":        {noSpan: true},
+	"/api/items?page=2": {trace: "80f198ee56343ba864fe8b2a57d3eff7", parent: "e457b5a2e4d86bd1"},
+	"/api/items?page=3": {noSpan: true},
+	"/down":             {trace: "11111111111111111111111111111111", parent: "2222222222222222", errorType: "502"},
+	"/slow":             {trace: "33333333333333333333333333333333", parent: "4444444444444444", errorType: "504"},
+	"/api/fail":         {trace: "55555555555555555555555555555555", parent: "6666666666666666", errorType: "500"},
+	"/static/logo.png":  {},
+	"/api/orders/7":     {trace: "77777777777777777777777777777777", parent: "8888888888888888"},
+}
+
+// epochNanos reads a decimal number of seconds exactly and returns it in
+// nanoseconds, cut (not rounded) below one, as the rules' readers do.
+func epochNanos(t *testing.T, s string, unit int64) int64 {
+	t.Helper()
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		t.Fatalf("not a decimal number: %q", s)
+	}
+	r.Mul(r, new(big.Rat).SetInt64(unit))
+	q := new(big.Int).Quo(r.Num(), r.Denom())
+	return q.Int64()
+}
+
+// readLines returns the lines of a recorded log.
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+// attr returns the span's attribute key, or an invalid value.
+func attr(s *mapping.Span, key string) attribute.Value {
+	for _, kv := range s.Attributes {
+		if string(kv.Key) == key {
+			return kv.Value
+		}
+	}
+	return attribute.Value{}
+}
+
+// checkCaller checks the span a line gave (or its absence) against w, and
+// its start and end against the nanoseconds computed from the line.
+func checkCaller(t *testing.T, where string, res Result, w callerWant, start, end int64) {
+	t.Helper()
+	if w.noSpan {
+		if res.Span != nil {
+			t.Errorf("%s: a span for a caller that did not sample", where)
+		}
+		return
+	}
+	s := res.Span
+	if s == nil {
+		t.Errorf("%s: no span (%+v, %v)", where, res.Outcome, res.Err)
+		return
+	}
+	if w.trace == "" {
+		if s.HasParent() {
+			t.Errorf("%s: parent %s, want a root span", where, s.Parent)
+		}
+	} else if s.TraceID.String() != w.trace || s.Parent.String() != w.parent {
+		t.Errorf("%s: trace %s parent %s, want %s %s", where, s.TraceID, s.Parent, w.trace, w.parent)
+	}
+	if got, want := s.Start.UnixNano(), start; got != want {
+		t.Errorf("%s: start %s, want %s", where, s.Start.Format(time.RFC3339Nano), time.Unix(0, want).UTC().Format(time.RFC3339Nano))
+	}
+	if got, want := s.End.UnixNano(), end; got != want {
+		t.Errorf("%s: end %s, want %s", where, s.End.Format(time.RFC3339Nano), time.Unix(0, want).UTC().Format(time.RFC3339Nano))
+	}
+	wantStatus := "Unset"
+	if w.errorType != "" {
+		wantStatus = "Error"
+	}
+	if s.Status.String() != wantStatus {
+		t.Errorf("%s: status %s, want %s", where, s.Status, wantStatus)
+	}
+	if got := attr(s, "error.type").Emit(); w.errorType != "" && got != w.errorType {
+		t.Errorf("%s: error.type %q, want %q", where, got, w.errorType)
+	}
+}
+
+// TestRecordedCaddy: Caddy 2.6's access log, as a plain `log { output file }`
+// writes it. ts is the end and duration float seconds, so start = ts −
+// duration to the nanosecond; Caddy's own http.log.error entries (which
+// also hold a request, a duration and a status) are not taken.
+func TestRecordedCaddy(t *testing.T) {
+	t.Chdir("../..")
+	cfg := loadShippedRules(t)
+	p := NewProcessor(cfg.Rules)
+	seen := map[string]bool{}
+	for i, line := range readLines(t, "testdata/caddy/access.log") {
+		where := fmt.Sprintf("caddy/access.log:%d", i+1)
+		var rec struct {
+			TS       json.Number `json:"ts"`
+			Duration json.Number `json:"duration"`
+			Request  struct{ URI string }
+		}
+		d := json.NewDecoder(strings.NewReader(line))
+		d.UseNumber()
+		if err := d.Decode(&rec); err != nil {
+			t.Fatal(err)
+		}
+		w, ok := httpCallers[rec.Request.URI]
+		if !ok {
+			t.Fatalf("%s: a request the script does not send: %s", where, rec.Request.URI)
+		}
+		seen[rec.Request.URI] = true
+		res := p.Process([]byte(line))
+		if res.Rule < 0 || cfg.Rules[res.Rule].Name != "caddy" {
+			t.Errorf("%s: not read by rule caddy", where)
+			continue
+		}
+		end := epochNanos(t, rec.TS.String(), 1e9)
+		checkCaller(t, where, res, w, end-epochNanos(t, rec.Duration.String(), 1e9), end)
+		if res.Span != nil && res.Span.Service != "caddy" {
+			t.Errorf("%s: service %q", where, res.Span.Service)
+		}
+	}
+	if len(seen) != len(httpCallers) {
+		t.Errorf("%d of the %d requests recorded", len(seen), len(httpCallers))
+	}
+	for _, line := range readLines(t, "testdata/caddy/stderr.log") {
+		if res := p.Process([]byte(line)); res.Rule >= 0 {
+			t.Errorf("Caddy's error entry read by rule %s: %s", cfg.Rules[res.Rule].Name, line)
+		}
+	}
+}
