@@ -49,7 +49,7 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", 18099), H).serve_forever()
 EOF
-	python3 "$work/backend.py" &
+	python3 "$work/backend.py" 2>/dev/null &
 	pids+=($!)
 	wait_port 18099
 }
@@ -81,6 +81,8 @@ send_http_requests() {
 	"${c[@]}" -H 'traceparent: 00-55555555555555555555555555555555-6666666666666666-01' "$u/api/fail"
 	"${c[@]}" "$u/static/logo.png"
 	"${c[@]}" -H 'traceparent: 00-77777777777777777777777777777777-8888888888888888-01' -X DELETE "$u/api/orders/7"
+	"${c[@]}" -H 'traceparent: 00-99999999999999999999999999999999-aaaaaaaaaaaaaaaa-01' "$u/api/retry"
+	"${c[@]}" -H 'traceparent: 00-99999999999999999999999999999999-bbbbbbbbbbbbbbbb-01' "$u/api/retry?again=1"
 }
 
 record_caddy() {
@@ -124,6 +126,116 @@ EOF
 	# request, a duration and a status; the shipped rule must not take them.
 	grep '"logger":"http.log.error' "$d/caddy.stderr" >testdata/caddy/stderr.log
 	echo "testdata/caddy/access.log: $(wc -l <testdata/caddy/access.log) lines"
+}
+
+# The nginx formats and the forwarding recipe, exactly as README.md shows
+# them ("See nginx in your traces").
+nginx_formats() {
+	cat <<'EOF'
+    log_format logspan_text '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+                            '"$http_referer" "$http_user_agent" msec=$msec request_time=$request_time '
+                            'scheme=$scheme host="$host" upstream_addr="$upstream_addr" '
+                            'upstream_status="$upstream_status" upstream_connect_time="$upstream_connect_time" '
+                            'upstream_header_time="$upstream_header_time" '
+                            'upstream_response_time="$upstream_response_time" '
+                            'traceparent="$http_traceparent" tracestate="$http_tracestate" b3="$http_b3"';
+
+    log_format logspan_json escape=json '{"msec":$msec,"request_time":$request_time,'
+        '"remote_addr":"$remote_addr","remote_port":"$remote_port","scheme":"$scheme","host":"$host",'
+        '"request_method":"$request_method","request_uri":"$request_uri","server_protocol":"$server_protocol",'
+        '"status":$status,"body_bytes_sent":$body_bytes_sent,"request_length":$request_length,'
+        '"http_user_agent":"$http_user_agent","upstream_addr":"$upstream_addr",'
+        '"upstream_status":"$upstream_status","upstream_connect_time":"$upstream_connect_time",'
+        '"upstream_header_time":"$upstream_header_time","upstream_response_time":"$upstream_response_time",'
+        '"http_traceparent":"$http_traceparent","http_tracestate":"$http_tracestate","http_b3":"$http_b3"}';
+EOF
+}
+
+# nginx_forwarding: the maps that build the traceparent nginx sends on, and
+# the JSON format that logs it.
+nginx_forwarding() {
+	cat <<'EOF'
+    # nginx's span id: the first 16 hex digits of the random $request_id.
+    map $request_id $span_id {
+        "~^(?<id>[0-9a-f]{16})" $id;
+    }
+    # Same trace and flags as the caller's valid traceparent, nginx's span id
+    # as the parent-id; a new trace (sampled) when none came in.
+    map $http_traceparent $forwarded_traceparent {
+        "~^00-(?!0{32})(?<trace>[0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-(?<flags>[0-9a-f]{2})$" "00-$trace-$span_id-$flags";
+        default "00-$request_id-$span_id-01";
+    }
+
+    log_format logspan_json_fwd escape=json '{"msec":$msec,"request_time":$request_time,'
+        '"remote_addr":"$remote_addr","remote_port":"$remote_port","scheme":"$scheme","host":"$host",'
+        '"request_method":"$request_method","request_uri":"$request_uri","server_protocol":"$server_protocol",'
+        '"status":$status,"body_bytes_sent":$body_bytes_sent,"request_length":$request_length,'
+        '"http_user_agent":"$http_user_agent","upstream_addr":"$upstream_addr",'
+        '"upstream_status":"$upstream_status","upstream_connect_time":"$upstream_connect_time",'
+        '"upstream_header_time":"$upstream_header_time","upstream_response_time":"$upstream_response_time",'
+        '"http_traceparent":"$http_traceparent","http_tracestate":"$http_tracestate","http_b3":"$http_b3",'
+        '"forwarded_traceparent":"$forwarded_traceparent"}';
+EOF
+}
+
+# nginx_locations: where the recorded requests go (see send_http_requests).
+nginx_locations() {
+	cat <<'EOF'
+        proxy_read_timeout 1s;
+        location /api/retry { proxy_pass http://retry; }
+        location /api/ { proxy_pass http://127.0.0.1:18099; }
+        location /down { proxy_pass http://127.0.0.1:18098; }
+        location /slow { proxy_pass http://127.0.0.1:18099; }
+        location / { return 200 "static\n"; }
+EOF
+}
+
+record_nginx() {
+	local d="$work/nginx"
+	mkdir -p "$d/tmp"
+	cat >"$d/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events {}
+http {
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+$(nginx_formats)
+$(nginx_forwarding)
+    # A group whose first server refuses connections: nginx tries the next
+    # one, and the upstream variables become lists.
+    upstream retry {
+        server 127.0.0.1:18098 max_fails=0;
+        server 127.0.0.1:18099;
+    }
+    server {
+        listen 127.0.0.1:18081;
+        access_log $d/access.log logspan_text;
+        access_log $d/access.json.log logspan_json;
+$(nginx_locations)
+    }
+    server {
+        listen 127.0.0.1:18082;
+        access_log $d/forwarded.json.log logspan_json_fwd;
+        proxy_set_header traceparent \$forwarded_traceparent;
+$(nginx_locations)
+    }
+}
+EOF
+	nginx -c "$d/nginx.conf" -p "$d" &
+	pids+=($!)
+	wait_port 18081
+	send_http_requests 18081
+	send_http_requests 18082
+	sleep 0.5
+	mkdir -p testdata/nginx
+	cp "$d/access.log" "$d/access.json.log" "$d/forwarded.json.log" testdata/nginx/
+	wc -l testdata/nginx/*.log
 }
 
 case "${1:-all}" in

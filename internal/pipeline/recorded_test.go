@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,16 +35,18 @@ type callerWant struct {
 // The requests send_http_requests in scripts/record-testdata.sh makes, by
 // request URI (both proxies get the same ones).
 var httpCallers = map[string]callerWant{
-	"/api/orders?id=7":  {trace: "4bf92f3577b34da6a3ce929d0e0e4736", parent: "00f067aa0ba902b7"},
-	"/api/orders":       {trace: "0af7651916cd43dd8448eb211c80319c", parent: "b7ad6b7169203331"},
-	"/api/items":        {noSpan: true},
-	"/api/items?page=2": {trace: "80f198ee56343ba864fe8b2a57d3eff7", parent: "e457b5a2e4d86bd1"},
-	"/api/items?page=3": {noSpan: true},
-	"/down":             {trace: "11111111111111111111111111111111", parent: "2222222222222222", errorType: "502"},
-	"/slow":             {trace: "33333333333333333333333333333333", parent: "4444444444444444", errorType: "504"},
-	"/api/fail":         {trace: "55555555555555555555555555555555", parent: "6666666666666666", errorType: "500"},
-	"/static/logo.png":  {},
-	"/api/orders/7":     {trace: "77777777777777777777777777777777", parent: "8888888888888888"},
+	"/api/orders?id=7":   {trace: "4bf92f3577b34da6a3ce929d0e0e4736", parent: "00f067aa0ba902b7"},
+	"/api/orders":        {trace: "0af7651916cd43dd8448eb211c80319c", parent: "b7ad6b7169203331"},
+	"/api/items":         {noSpan: true},
+	"/api/items?page=2":  {trace: "80f198ee56343ba864fe8b2a57d3eff7", parent: "e457b5a2e4d86bd1"},
+	"/api/items?page=3":  {noSpan: true},
+	"/down":              {trace: "11111111111111111111111111111111", parent: "2222222222222222", errorType: "502"},
+	"/slow":              {trace: "33333333333333333333333333333333", parent: "4444444444444444", errorType: "504"},
+	"/api/fail":          {trace: "55555555555555555555555555555555", parent: "6666666666666666", errorType: "500"},
+	"/static/logo.png":   {},
+	"/api/orders/7":      {trace: "77777777777777777777777777777777", parent: "8888888888888888"},
+	"/api/retry":         {trace: "99999999999999999999999999999999", parent: "aaaaaaaaaaaaaaaa"},
+	"/api/retry?again=1": {trace: "99999999999999999999999999999999", parent: "bbbbbbbbbbbbbbbb"},
 }
 
 // epochNanos reads a decimal number of seconds exactly and returns it in
@@ -172,6 +175,129 @@ func TestRecordedCaddy(t *testing.T) {
 	for _, line := range readLines(t, "testdata/caddy/stderr.log") {
 		if res := p.Process([]byte(line)); res.Rule >= 0 {
 			t.Errorf("Caddy's error entry read by rule %s: %s", cfg.Rules[res.Rule].Name, line)
+		}
+	}
+}
+
+// nginxLine holds what the test reads from an nginx line by itself: the
+// request URI, $msec, $request_time and the traceparent nginx forwarded.
+type nginxLine struct {
+	URI         string      `json:"request_uri"`
+	Msec        json.Number `json:"msec"`
+	RequestTime json.Number `json:"request_time"`
+	Forwarded   string      `json:"forwarded_traceparent"`
+}
+
+var nginxText = regexp.MustCompile(`"[A-Z]+ (\S+) HTTP/[0-9.]+" .* msec=(\S+) request_time=(\S+) `)
+
+// readNginxLine reads line in either recommended format, with a JSON
+// decoder or a regular expression of the test's own.
+func readNginxLine(t *testing.T, line string) nginxLine {
+	t.Helper()
+	var l nginxLine
+	if strings.HasPrefix(line, "{") {
+		d := json.NewDecoder(strings.NewReader(line))
+		d.UseNumber()
+		if err := d.Decode(&l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	m := nginxText.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("not the recommended text format: %s", line)
+	}
+	return nginxLine{URI: m[1], Msec: json.Number(m[2]), RequestTime: json.Number(m[3])}
+}
+
+// TestRecordedNginx: nginx 1.22 with the README's text and JSON formats.
+// end = $msec, start = $msec − $request_time, both to the millisecond; 5xx
+// (a closed upstream, an upstream timeout, an upstream 500) are errors;
+// upstream lists of a retried request are read.
+func TestRecordedNginx(t *testing.T) {
+	t.Chdir("../..")
+	cfg := loadShippedRules(t)
+	p := NewProcessor(cfg.Rules)
+	for file, rule := range map[string]string{"access.log": "nginx_text", "access.json.log": "nginx_json"} {
+		seen := map[string]bool{}
+		for i, line := range readLines(t, "testdata/nginx/"+file) {
+			where := fmt.Sprintf("nginx/%s:%d", file, i+1)
+			l := readNginxLine(t, line)
+			w, ok := httpCallers[l.URI]
+			if !ok {
+				t.Fatalf("%s: a request the script does not send: %s", where, l.URI)
+			}
+			seen[l.URI] = true
+			res := p.Process([]byte(line))
+			if res.Rule < 0 || cfg.Rules[res.Rule].Name != rule {
+				t.Errorf("%s: not read by rule %s", where, rule)
+				continue
+			}
+			end := epochNanos(t, l.Msec.String(), 1e9)
+			checkCaller(t, where, res, w, end-epochNanos(t, l.RequestTime.String(), 1e9), end)
+			if res.Span != nil && res.Span.Service != "nginx" {
+				t.Errorf("%s: service %q", where, res.Span.Service)
+			}
+			if l.URI == "/api/retry" {
+				if got := attr(res.Span, "nginx.upstream.status").Emit(); !strings.Contains(got, ", ") {
+					t.Errorf("%s: nginx.upstream.status %q, want the list of both tries", where, got)
+				}
+			}
+		}
+		if len(seen) != len(httpCallers) {
+			t.Errorf("%s: %d of the %d requests recorded", file, len(seen), len(httpCallers))
+		}
+	}
+}
+
+// TestRecordedNginxForwarded: nginx with the README's forwarding recipe. The
+// nginx span takes the id nginx put in the traceparent it sent upstream, so
+// the upstream's span is its child, and keeps the caller's span as parent; a
+// caller that sent only B3 is not continued by the recipe (it reads
+// traceparent alone): nginx started a new trace, and the span links to the
+// caller's.
+func TestRecordedNginxForwarded(t *testing.T) {
+	t.Chdir("../..")
+	cfg := loadShippedRules(t)
+	p := NewProcessor(cfg.Rules)
+	for i, line := range readLines(t, "testdata/nginx/forwarded.json.log") {
+		where := fmt.Sprintf("nginx/forwarded.json.log:%d", i+1)
+		l := readNginxLine(t, line)
+		w := httpCallers[l.URI]
+		fwd := strings.Split(l.Forwarded, "-")
+		if len(fwd) != 4 {
+			t.Fatalf("%s: forwarded traceparent %q", where, l.Forwarded)
+		}
+		res := p.Process([]byte(line))
+		if res.Rule < 0 || cfg.Rules[res.Rule].Name != "nginx_json" {
+			t.Fatalf("%s: not read by rule nginx_json", where)
+		}
+		if w.noSpan && fwd[3] == "00" {
+			if res.Span != nil {
+				t.Errorf("%s: a span for a caller that did not sample", where)
+			}
+			continue
+		}
+		s := res.Span
+		if s == nil {
+			t.Fatalf("%s: no span", where)
+		}
+		if s.TraceID.String() != fwd[1] || s.SpanID.String() != fwd[2] {
+			t.Errorf("%s: span %s/%s, want the forwarded %s/%s", where, s.TraceID, s.SpanID, fwd[1], fwd[2])
+		}
+		switch {
+		case strings.Contains(line, `"http_b3":"8`): // a B3 caller
+			if s.HasParent() || len(s.Links) != 1 || s.Links[0].TraceID.String() != "80f198ee56343ba864fe8b2a57d3eff7" {
+				t.Errorf("%s: parent %s links %v, want a root linked to the B3 caller", where, s.Parent, s.Links)
+			}
+		case w.trace == "":
+			if s.HasParent() {
+				t.Errorf("%s: parent %s, want a root", where, s.Parent)
+			}
+		default:
+			if s.TraceID.String() != w.trace || s.Parent.String() != w.parent {
+				t.Errorf("%s: trace %s parent %s, want %s %s", where, s.TraceID, s.Parent, w.trace, w.parent)
+			}
 		}
 	}
 }
