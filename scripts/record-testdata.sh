@@ -238,6 +238,58 @@ EOF
 	wc -l testdata/nginx/*.log
 }
 
+# record_postgresql: PostgreSQL 15 with a fresh data directory, logging
+# every statement with its duration, both as stderr with Debian's
+# log_line_prefix and as jsonlog. The SQL carries sqlcommenter comments as
+# a driver appends them; pgbench sends the same through the extended
+# protocol (parse, bind, execute).
+record_postgresql() {
+	local d="$work/postgresql" bin=/usr/lib/postgresql/15/bin
+	mkdir -p "$d"
+	chown postgres "$d"
+	runuser -u postgres -- "$bin/initdb" -D "$d/data" -U postgres --auth=trust >/dev/null
+	cat >>"$d/data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = 15432
+unix_socket_directories = '$d'
+logging_collector = on
+log_destination = 'stderr,jsonlog'
+log_directory = '$d/log'
+log_filename = 'postgresql.log'
+log_line_prefix = '%m [%p] %q%u@%d '
+log_min_duration_statement = 0
+log_timezone = 'UTC'
+lc_messages = 'C'
+log_connections = on
+EOF
+	runuser -u postgres -- "$bin/pg_ctl" -D "$d/data" -l "$d/pg_ctl.log" -w start >/dev/null
+	local psql=(runuser -u postgres -- psql -X -q -h 127.0.0.1 -p 15432 -U postgres)
+	"${psql[@]}" -d postgres -o /dev/null -c 'CREATE DATABASE shop' -c "CREATE ROLE app LOGIN"
+	"${psql[@]}" -d shop -o /dev/null -c 'CREATE TABLE orders (id int PRIMARY KEY, item text, qty int)' -c 'GRANT ALL ON orders TO app'
+	local app=(runuser -u postgres -- psql -X -q -h 127.0.0.1 -p 15432 -U app -d shop)
+	"${app[@]}" -o /dev/null 2>/dev/null <<'EOF'
+INSERT INTO orders VALUES (7, 'book', 1) /*controller='orders',traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/;
+SELECT id, item FROM orders WHERE id = 7 /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',tracestate='congo%3Dt61rcWkgMzE%2Crojo%3D00f067aa0ba902b7'*/;
+SELECT count(*) FROM orders /*traceparent='00-5e2a1f0c9b8d4e7fa6b3c2d1e0f9a8b7-1a2b3c4d5e6f7081-00'*/;
+SELECT o.id,
+       o.item
+  FROM orders o
+ WHERE o.qty > 0 /*traceparent='00-11111111111111111111111111111111-2222222222222222-01'*/;
+SELECT * FROM missing_table /*traceparent='00-33333333333333333333333333333333-4444444444444444-01'*/;
+UPDATE orders SET qty = qty + 1 WHERE id = 7 /*traceparent='00-55555555555555555555555555555555-6666666666666666-01'*/;
+select now();
+EOF
+	cat >"$d/bench.sql" <<'EOF'
+SELECT item FROM orders WHERE id = 7 /*traceparent='00-77777777777777777777777777777777-8888888888888888-01'*/;
+EOF
+	runuser -u postgres -- "$bin/pgbench" -n -h 127.0.0.1 -p 15432 -U app -M extended -t 1 -f "$d/bench.sql" shop >/dev/null
+	runuser -u postgres -- "$bin/pg_ctl" -D "$d/data" -w stop >/dev/null
+	mkdir -p testdata/postgresql
+	cp "$d/log/postgresql.log" testdata/postgresql/stderr.log
+	cp "$d/log/postgresql.json" testdata/postgresql/jsonlog.log
+	wc -l testdata/postgresql/*.log
+}
+
 case "${1:-all}" in
 caddy) start_backend; record_caddy ;;
 nginx) start_backend; record_nginx ;;

@@ -32,7 +32,7 @@ func loadShippedRules(t testing.TB) *config.Config {
 // goldenDirs are the directories of test logs the shipped rules are checked
 // against: HAProxy's lines, and lines recorded from the real nginx, Caddy and
 // PostgreSQL by scripts/record-testdata.sh.
-var goldenDirs = []string{"haproxy", "nginx", "caddy"}
+var goldenDirs = []string{"haproxy", "nginx", "caddy", "postgresql"}
 
 // goldenFile is where the expected output for the test log path is kept:
 // testdata/golden/NAME.jsonl for HAProxy's logs (the first ones, kept where

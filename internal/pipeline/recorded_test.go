@@ -301,3 +301,138 @@ func TestRecordedNginxForwarded(t *testing.T) {
 		}
 	}
 }
+
+// The statements record_postgresql in scripts/record-testdata.sh runs, by the
+// start of their text. A multi-line statement keeps its parent only in
+// jsonlog: in the stderr log its comment is on a continuation line.
+var sqlCallers = []struct {
+	prefix    string
+	want      callerWant
+	operation string
+}{
+	{"CREATE DATABASE", callerWant{}, "CREATE"},
+	{"CREATE ROLE", callerWant{}, "CREATE"},
+	{"CREATE TABLE", callerWant{}, "CREATE"},
+	{"GRANT", callerWant{}, "GRANT"},
+	{"INSERT INTO orders", callerWant{trace: "4bf92f3577b34da6a3ce929d0e0e4736", parent: "00f067aa0ba902b7"}, "INSERT"},
+	{"SELECT id, item", callerWant{trace: "0af7651916cd43dd8448eb211c80319c", parent: "b7ad6b7169203331"}, "SELECT"},
+	{"SELECT count(*)", callerWant{noSpan: true}, "SELECT"},
+	{"SELECT o.id,", callerWant{trace: "11111111111111111111111111111111", parent: "2222222222222222"}, "SELECT"},
+	{"SELECT * FROM missing_table", callerWant{trace: "33333333333333333333333333333333", parent: "4444444444444444", errorType: "42P01"}, "SELECT"},
+	{"UPDATE orders", callerWant{trace: "55555555555555555555555555555555", parent: "6666666666666666"}, "UPDATE"},
+	{"select now()", callerWant{}, "select"},
+	{"SELECT item FROM orders", callerWant{trace: "77777777777777777777777777777777", parent: "8888888888888888"}, "SELECT"},
+}
+
+var (
+	pgDuration  = regexp.MustCompile(`^duration: ([0-9.]+) ms  [^:]*: `)
+	pgStderr    = regexp.MustCompile(`^(\S+ \S+) UTC \[\d+\] \S*@\S* (LOG:  duration: ([0-9.]+) ms  [^:]*|STATEMENT): +(.*)$`)
+	pgTimestamp = "2006-01-02 15:04:05.000"
+)
+
+// checkStatement checks the span of one statement line: its caller by the
+// statement's text, end = the line's time, start = end − the logged
+// duration (µs), or a point at the line's time for a failed statement.
+func checkStatement(t *testing.T, where string, res Result, got, rule, stamp, durationMs, text string, stderr bool) {
+	t.Helper()
+	tm, err := time.ParseInLocation(pgTimestamp, strings.TrimSuffix(stamp, " UTC"), time.UTC)
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	end, start := tm.UnixNano(), tm.UnixNano()
+	if durationMs != "" {
+		start = end - epochNanos(t, durationMs, 1e6)
+	}
+	for _, c := range sqlCallers {
+		if !strings.HasPrefix(text, c.prefix) {
+			continue
+		}
+		w := c.want
+		if stderr && c.prefix == "SELECT o.id," {
+			w = callerWant{} // its comment is on a continuation line, not read
+		}
+		if stderr && w.errorType != "" {
+			w.errorType = "_OTHER" // Debian's prefix has no SQLSTATE
+		}
+		if got != rule {
+			t.Errorf("%s: rule %q, want %s", where, got, rule)
+			return
+		}
+		checkCaller(t, where, res, w, start, end)
+		if s := res.Span; s != nil {
+			if got := attr(s, "db.operation.name").Emit(); got != c.operation {
+				t.Errorf("%s: db.operation.name %q, want %q", where, got, c.operation)
+			}
+			if got := attr(s, "db.system.name").Emit(); got != "postgresql" || s.Service != "postgresql" {
+				t.Errorf("%s: db.system.name %q, service %q", where, got, s.Service)
+			}
+			if got := attr(s, "db.query.text").Emit(); !stderr && got != text {
+				t.Errorf("%s: db.query.text %q, want the whole statement %q", where, got, text)
+			}
+		}
+		return
+	}
+	t.Errorf("%s: a statement the script does not run: %s", where, text)
+}
+
+// TestRecordedPostgreSQL: PostgreSQL 15's jsonlog and stderr logs with
+// log_min_duration_statement = 0 and Debian's log_line_prefix. Each
+// statement is a span parented by its sqlcommenter traceparent, exact to
+// the microsecond of its duration; a failed statement is an Error point;
+// every other line is counted by an _other rule, never unmatched.
+func TestRecordedPostgreSQL(t *testing.T) {
+	t.Chdir("../..")
+	c := loadShippedRules(t)
+	p := NewProcessor(c.Rules)
+	ruleName := func(res Result) string {
+		if res.Rule < 0 {
+			return ""
+		}
+		return c.Rules[res.Rule].Name
+	}
+	spans := 0
+	for i, line := range readLines(t, "testdata/postgresql/jsonlog.log") {
+		where := fmt.Sprintf("postgresql/jsonlog.log:%d", i+1)
+		var rec struct {
+			Timestamp, Message, Statement, StateCode string
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		res := p.Process([]byte(line))
+		if res.Span != nil && attr(res.Span, "db.namespace").Emit() != "shop" && !strings.HasPrefix(attr(res.Span, "db.query.text").Emit(), "CREATE ") {
+			t.Errorf("%s: db.namespace %q", where, attr(res.Span, "db.namespace").Emit())
+		}
+		switch m := pgDuration.FindStringSubmatch(rec.Message); {
+		case m != nil:
+			checkStatement(t, where, res, ruleName(res), "postgresql_jsonlog", rec.Timestamp, m[1], rec.Message[len(m[0]):], false)
+			spans++
+		case rec.Statement != "":
+			checkStatement(t, where, res, ruleName(res), "postgresql_jsonlog_error", rec.Timestamp, "", rec.Statement, false)
+			spans++
+		case ruleName(res) != "postgresql_jsonlog_other":
+			t.Errorf("%s: rule %q, want postgresql_jsonlog_other", where, ruleName(res))
+		}
+	}
+	if spans != len(sqlCallers)+2 { // pgbench: parse, bind and execute
+		t.Errorf("jsonlog: %d statement lines, want %d", spans, len(sqlCallers)+2)
+	}
+	spans = 0
+	for i, line := range readLines(t, "testdata/postgresql/stderr.log") {
+		where := fmt.Sprintf("postgresql/stderr.log:%d", i+1)
+		res := p.Process([]byte(line))
+		switch m := pgStderr.FindStringSubmatch(line); {
+		case m != nil && m[3] != "":
+			checkStatement(t, where, res, ruleName(res), "postgresql_stderr", m[1], m[3], m[4], true)
+			spans++
+		case m != nil:
+			checkStatement(t, where, res, ruleName(res), "postgresql_stderr_error", m[1], "", m[4], true)
+			spans++
+		case ruleName(res) != "postgresql_stderr_other":
+			t.Errorf("%s: rule %q, want postgresql_stderr_other", where, ruleName(res))
+		}
+	}
+	if spans != len(sqlCallers)+2 {
+		t.Errorf("stderr: %d statement lines, want %d", spans, len(sqlCallers)+2)
+	}
+}
