@@ -127,7 +127,7 @@ func checkCaller(t *testing.T, where string, res Result, w callerWant, start, en
 	if s.Status.String() != wantStatus {
 		t.Errorf("%s: status %s, want %s", where, s.Status, wantStatus)
 	}
-	if got := attr(s, "error.type").Emit(); w.errorType != "" && got != w.errorType {
+	if got := attr(s, "error.type").String(); w.errorType != "" && got != w.errorType {
 		t.Errorf("%s: error.type %q, want %q", where, got, w.errorType)
 	}
 }
@@ -239,7 +239,7 @@ func TestRecordedNginx(t *testing.T) {
 				t.Errorf("%s: service %q", where, res.Span.Service)
 			}
 			if l.URI == "/api/retry" {
-				if got := attr(res.Span, "nginx.upstream.status").Emit(); !strings.Contains(got, ", ") {
+				if got := attr(res.Span, "nginx.upstream.status").String(); !strings.Contains(got, ", ") {
 					t.Errorf("%s: nginx.upstream.status %q, want the list of both tries", where, got)
 				}
 			}
@@ -360,13 +360,13 @@ func checkStatement(t *testing.T, where string, res Result, got, rule, stamp, du
 		}
 		checkCaller(t, where, res, w, start, end)
 		if s := res.Span; s != nil {
-			if got := attr(s, "db.operation.name").Emit(); got != c.operation {
+			if got := attr(s, "db.operation.name").String(); got != c.operation {
 				t.Errorf("%s: db.operation.name %q, want %q", where, got, c.operation)
 			}
-			if got := attr(s, "db.system.name").Emit(); got != "postgresql" || s.Service != "postgresql" {
+			if got := attr(s, "db.system.name").String(); got != "postgresql" || s.Service != "postgresql" {
 				t.Errorf("%s: db.system.name %q, service %q", where, got, s.Service)
 			}
-			if got := attr(s, "db.query.text").Emit(); !stderr && got != text {
+			if got := attr(s, "db.query.text").String(); !stderr && got != text {
 				t.Errorf("%s: db.query.text %q, want the whole statement %q", where, got, text)
 			}
 		}
@@ -400,8 +400,8 @@ func TestRecordedPostgreSQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := p.Process([]byte(line))
-		if res.Span != nil && attr(res.Span, "db.namespace").Emit() != "shop" && !strings.HasPrefix(attr(res.Span, "db.query.text").Emit(), "CREATE ") {
-			t.Errorf("%s: db.namespace %q", where, attr(res.Span, "db.namespace").Emit())
+		if res.Span != nil && attr(res.Span, "db.namespace").String() != "shop" && !strings.HasPrefix(attr(res.Span, "db.query.text").String(), "CREATE ") {
+			t.Errorf("%s: db.namespace %q", where, attr(res.Span, "db.namespace").String())
 		}
 		switch m := pgDuration.FindStringSubmatch(rec.Message); {
 		case m != nil:
