@@ -29,55 +29,84 @@ func loadShippedRules(t testing.TB) *config.Config {
 	return cfg
 }
 
-// TestGoldenHAProxy runs every line of testdata/haproxy/*.log through the
-// shipped rules, as `logspan test --json` does, and compares the result with
-// testdata/golden/NAME.jsonl: which rule matched, every field, and the exact
-// span (ids, parent, start, end, attributes, events, status). Run with
-// -update after an intended change and review the diff.
-func TestGoldenHAProxy(t *testing.T) {
+// goldenDirs are the directories of test logs the shipped rules are checked
+// against: HAProxy's lines, and lines recorded from the real nginx, Caddy and
+// PostgreSQL by scripts/record-testdata.sh.
+var goldenDirs = []string{"haproxy", "nginx", "caddy", "postgresql"}
+
+// goldenFile is where the expected output for the test log path is kept:
+// testdata/golden/NAME.jsonl for HAProxy's logs (the first ones, kept where
+// they were), testdata/golden/DIR/NAME.jsonl for the others, whose file names
+// repeat (access.log).
+func goldenFile(path string) string {
+	dir := filepath.Base(filepath.Dir(path))
+	name := strings.TrimSuffix(filepath.Base(path), ".log") + ".jsonl"
+	if dir == "haproxy" {
+		return filepath.Join("testdata", "golden", name)
+	}
+	return filepath.Join("testdata", "golden", dir, name)
+}
+
+// TestGolden runs every line of testdata/{haproxy,nginx,caddy,
+// postgresql}/*.log through the shipped rules, as `logspan test --json` does,
+// and compares the result with its golden file (see goldenFile): which rule
+// matched, every field, and the exact span (ids, parent, start, end,
+// attributes, events, status). Run with -update after an intended change and
+// review the diff.
+func TestGolden(t *testing.T) {
 	t.Chdir("../..")
 	cfg := loadShippedRules(t)
-	logs, err := filepath.Glob("testdata/haproxy/*.log")
-	if err != nil || len(logs) == 0 {
-		t.Fatalf("no test logs: %v", err)
+	for _, dir := range goldenDirs {
+		logs, err := filepath.Glob(filepath.Join("testdata", dir, "*.log"))
+		if err != nil || len(logs) == 0 {
+			t.Fatalf("no test logs in testdata/%s: %v", dir, err)
+		}
+		for _, path := range logs {
+			t.Run(dir+"/"+strings.TrimSuffix(filepath.Base(path), ".log"), func(t *testing.T) {
+				checkGolden(t, cfg, path)
+			})
+		}
 	}
-	for _, path := range logs {
-		name := strings.TrimSuffix(filepath.Base(path), ".log")
-		t.Run(name, func(t *testing.T) {
-			f, err := source.Open(path, nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			var got bytes.Buffer
-			if err := DryRun(cfg.Rules, f, &got, true, NewStats(cfg.Rules)); err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", "golden", name+".jsonl")
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/pipeline -run Golden -update to create it)", err)
-			}
-			gotLines := strings.Split(got.String(), "\n")
-			wantLines := strings.Split(string(want), "\n")
-			for i := 0; i < len(gotLines) || i < len(wantLines); i++ {
-				var g, w string
-				if i < len(gotLines) {
-					g = gotLines[i]
-				}
-				if i < len(wantLines) {
-					w = wantLines[i]
-				}
-				if g != w {
-					t.Errorf("%s line %d differs from %s\n got: %s\nwant: %s", path, i+1, golden, g, w)
-				}
-			}
-		})
+}
+
+// checkGolden compares the dry run of one test log with its golden file, or
+// rewrites the golden file with -update.
+func checkGolden(t *testing.T, cfg *config.Config, path string) {
+	f, err := source.Open(path, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got bytes.Buffer
+	if err := DryRun(cfg.Rules, f, &got, true, NewStats(cfg.Rules)); err != nil {
+		t.Fatal(err)
+	}
+	golden := goldenFile(path)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/pipeline -run Golden -update to create it)", err)
+	}
+	gotLines := strings.Split(got.String(), "\n")
+	wantLines := strings.Split(string(want), "\n")
+	for i := 0; i < len(gotLines) || i < len(wantLines); i++ {
+		var g, w string
+		if i < len(gotLines) {
+			g = gotLines[i]
+		}
+		if i < len(wantLines) {
+			w = wantLines[i]
+		}
+		if g != w {
+			t.Errorf("%s line %d differs from %s\n got: %s\nwant: %s", path, i+1, golden, g, w)
+		}
 	}
 }
