@@ -29,20 +29,33 @@ func loadShippedRules(t testing.TB) *config.Config {
 	return cfg
 }
 
-// TestGoldenHAProxy runs every line of testdata/haproxy/*.log through the
-// shipped rules, as `logspan test --json` does, and compares the result with
+// goldenLogs are the test logs of the shipped rules, one glob a program.
+// File names are unique across them: the golden of NAME.log (or
+// NAME.log.gz, read through source.Open as gzip by its content) is
+// testdata/golden/NAME.jsonl.
+var goldenLogs = []string{
+	"testdata/haproxy/*.log",
+	"testdata/alb/*.log.gz",
+}
+
+// TestGoldenHAProxy runs every line of the goldenLogs through the shipped
+// rules, as `logspan test --json` does, and compares the result with
 // testdata/golden/NAME.jsonl: which rule matched, every field, and the exact
 // span (ids, parent, start, end, attributes, events, status). Run with
 // -update after an intended change and review the diff.
 func TestGoldenHAProxy(t *testing.T) {
 	t.Chdir("../..")
 	cfg := loadShippedRules(t)
-	logs, err := filepath.Glob("testdata/haproxy/*.log")
-	if err != nil || len(logs) == 0 {
-		t.Fatalf("no test logs: %v", err)
+	var logs []string
+	for _, pattern := range goldenLogs {
+		matched, err := filepath.Glob(pattern)
+		if err != nil || len(matched) == 0 {
+			t.Fatalf("no test logs for %s: %v", pattern, err)
+		}
+		logs = append(logs, matched...)
 	}
 	for _, path := range logs {
-		name := strings.TrimSuffix(filepath.Base(path), ".log")
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".log")
 		t.Run(name, func(t *testing.T) {
 			f, err := source.Open(path, nil, 0)
 			if err != nil {
