@@ -26,7 +26,7 @@ func TestShippedALB(t *testing.T) {
 		{rule: alb, format: "xray", trace: "66360b27a1b2c3d4e5f60718293a4b5c", parent: "", name: "POST",
 			start: "2026-05-04T09:15:03.389Z", end: "2026-05-04T09:15:03.502208Z", status: "Unset",
 			events: []string{"sent to target@2026-05-04T09:15:03.389Z", "target response headers@2026-05-04T09:15:03.501Z", "response started@2026-05-04T09:15:03.502Z"},
-			attrs: map[string]string{"network.protocol.version": "2.0", "aws.alb.type": "h2", "http.response.status_code": "201"}},
+			attrs:  map[string]string{"network.protocol.version": "2.0", "aws.alb.type": "h2", "http.response.status_code": "201"}},
 		// 502: the target closed the connection; -1 -1 leaves one event.
 		{rule: alb, format: "xray", trace: "66360b280a1b2c3d4e5f6a7b8c9d0e1f", parent: "1f2e3d4c5b6a7988", name: "GET",
 			start: "2026-05-04T09:15:04.027Z", end: "2026-05-04T09:15:04.031877Z", status: "Error", errorType: "502",
