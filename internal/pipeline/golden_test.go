@@ -36,6 +36,7 @@ func loadShippedRules(t testing.TB) *config.Config {
 var goldenLogs = []string{
 	"testdata/haproxy/*.log",
 	"testdata/alb/*.log.gz",
+	"testdata/envoy/*.log",
 }
 
 // TestGoldenHAProxy runs every line of the goldenLogs through the shipped

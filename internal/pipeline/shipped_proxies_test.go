@@ -26,6 +26,7 @@ type shippedWant struct {
 	start, end    string // RFC 3339
 	status        string // Unset or Error
 	errorType     string
+	link          string   // the trace id of the one expected link, "" for none
 	events        []string // "name@RFC 3339"
 	attrs         map[string]string
 }
@@ -123,6 +124,13 @@ func checkShipped(t *testing.T, path string, wants []shippedWant) {
 			if attrs[k] != v {
 				t.Errorf("line %d: %s = %q, want %q", n, k, attrs[k], v)
 			}
+		}
+		var links []string
+		for _, l := range s.Links {
+			links = append(links, l.TraceID.String())
+		}
+		if (w.link == "" && len(links) > 0) || (w.link != "" && (len(links) != 1 || links[0] != w.link)) {
+			t.Errorf("line %d: links %q, want %q", n, links, w.link)
 		}
 		var events []string
 		for _, e := range s.Events {
