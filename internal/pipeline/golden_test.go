@@ -37,6 +37,7 @@ var goldenLogs = []string{
 	"testdata/haproxy/*.log",
 	"testdata/alb/*.log.gz",
 	"testdata/envoy/*.log",
+	"testdata/traefik/*.log",
 }
 
 // TestGoldenHAProxy runs every line of the goldenLogs through the shipped
