@@ -115,7 +115,7 @@ func checkShipped(t *testing.T, path string, wants []shippedWant) {
 		}
 		attrs := map[string]string{}
 		for _, kv := range s.Attributes {
-			attrs[string(kv.Key)] = kv.Value.Emit()
+			attrs[string(kv.Key)] = kv.Value.String()
 		}
 		if attrs["error.type"] != w.errorType {
 			t.Errorf("line %d: error.type %q, want %q", n, attrs["error.type"], w.errorType)
