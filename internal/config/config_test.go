@@ -182,8 +182,13 @@ func TestShippedRulesCompile(t *testing.T) {
 		"caddy,nginx_json,nginx_text," +
 		"postgresql_jsonlog,postgresql_jsonlog_error,postgresql_jsonlog_other," +
 		"postgresql_stderr,postgresql_stderr_error,postgresql_stderr_other"
-	if got := strings.Join(names, ","); !strings.HasPrefix(got+",", want+",") {
+	got := strings.Join(names, ",")
+	if !strings.HasPrefix(got+",", want+",") {
 		t.Errorf("shipped rules = %v, want them to begin with %s", names, want)
+	}
+	// The proxies' block (ALB, Envoy, Traefik) closes the file.
+	if !strings.HasSuffix(got, ",aws_alb,envoy_json_partial,envoy_json,envoy_tcp,envoy,traefik") {
+		t.Errorf("shipped rules = %v, want them to end with ALB's, Envoy's and Traefik's", names)
 	}
 }
 

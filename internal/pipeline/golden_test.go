@@ -30,9 +30,11 @@ func loadShippedRules(t testing.TB) *config.Config {
 }
 
 // goldenDirs are the directories of test logs the shipped rules are checked
-// against: HAProxy's lines, and lines recorded from the real nginx, Caddy and
-// PostgreSQL by scripts/record-testdata.sh.
-var goldenDirs = []string{"haproxy", "nginx", "caddy", "postgresql"}
+// against: HAProxy's lines, lines recorded from the real nginx, Caddy and
+// PostgreSQL by scripts/record-testdata.sh, and lines made from the
+// documented formats of AWS ALB (gzipped, as AWS writes them), Envoy and
+// Traefik.
+var goldenDirs = []string{"haproxy", "nginx", "caddy", "postgresql", "alb", "envoy", "traefik"}
 
 // goldenFile is where the expected output for the test log path is kept:
 // testdata/golden/NAME.jsonl for HAProxy's logs (the first ones, kept where
@@ -40,7 +42,7 @@ var goldenDirs = []string{"haproxy", "nginx", "caddy", "postgresql"}
 // repeat (access.log).
 func goldenFile(path string) string {
 	dir := filepath.Base(filepath.Dir(path))
-	name := strings.TrimSuffix(filepath.Base(path), ".log") + ".jsonl"
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".log") + ".jsonl"
 	if dir == "haproxy" {
 		return filepath.Join("testdata", "golden", name)
 	}
@@ -58,11 +60,13 @@ func TestGolden(t *testing.T) {
 	cfg := loadShippedRules(t)
 	for _, dir := range goldenDirs {
 		logs, err := filepath.Glob(filepath.Join("testdata", dir, "*.log"))
+		gz, _ := filepath.Glob(filepath.Join("testdata", dir, "*.log.gz"))
+		logs = append(logs, gz...)
 		if err != nil || len(logs) == 0 {
 			t.Fatalf("no test logs in testdata/%s: %v", dir, err)
 		}
 		for _, path := range logs {
-			t.Run(dir+"/"+strings.TrimSuffix(filepath.Base(path), ".log"), func(t *testing.T) {
+			t.Run(dir+"/"+strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".log"), func(t *testing.T) {
 				checkGolden(t, cfg, path)
 			})
 		}
