@@ -11,6 +11,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/logspan/logspan/emit"
+	"github.com/logspan/logspan/internal/redact"
+	"github.com/logspan/logspan/internal/sampling"
 	"github.com/logspan/logspan/mapping"
 	"github.com/logspan/logspan/parsers"
 )
@@ -47,6 +49,11 @@ type Rule struct {
 	// Mapper turns the fields into a span; nil when the rule makes no span
 	// (emit: false), for lines that are recognised and counted only.
 	Mapper *mapping.Mapper
+	// Sampler decides which spans are exported (nil with Mapper nil).
+	Sampler *sampling.Sampler
+	// Redactor removes secrets from the spans; nil when the rule redacts
+	// nothing (redact: {defaults: false}).
+	Redactor *redact.Redactor
 }
 
 // Options are what Load takes from its surroundings, injectable for tests.
@@ -54,8 +61,12 @@ type Options struct {
 	// Local is the zone "Local" (and an unset timezone) stands for;
 	// nil means time.Local.
 	Local *time.Location
-	// Getenv reads the environment (OTEL_SERVICE_NAME); nil means os.Getenv.
+	// Getenv reads the environment (OTEL_SERVICE_NAME,
+	// OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG); nil means os.Getenv.
 	Getenv func(string) string
+
+	// defaults are the top-level sampling: and redact:, set by Parse.
+	defaults *ruleDefaults
 }
 
 // Find returns the rules file to use: explicit when given, else the first of
@@ -109,7 +120,9 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 		return nil, Problems{{File: file, Msg: "the file is empty (expected a mapping with a rules: list)"}}
 	}
 	cfg := &Config{File: file}
-	top := p.keys(doc.Content[0], "the file", "exporter", "rules", "inputs", "daemon")
+	top := p.keys(doc.Content[0], "the file", "exporter", "rules", "inputs", "daemon", "sampling", "redact")
+	defaults, defaultsOK := decodeDefaults(p, top, opts)
+	opts.defaults = &defaults
 	cfg.Exporter = decodeExporter(p, top["exporter"])
 	cfg.Daemon = decodeDaemon(p, top["daemon"])
 	rulesNode, ok := top["rules"]
@@ -128,6 +141,9 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 			continue
 		}
 		seen[r.name] = r.nameNode
+		if !defaultsOK {
+			continue // already reported; every rule would repeat it
+		}
 		if rule := r.compile(p); rule != nil {
 			cfg.Rules = append(cfg.Rules, rule)
 		}

@@ -33,7 +33,7 @@ func TestProblemsArePositioned(t *testing.T) {
 	}{
 		{"not yaml", "rules: [\n", []string{"rules.yaml:1:1: not valid YAML"}},
 		{"empty", "", []string{"rules.yaml: the file is empty"}},
-		{"unknown top-level key", "rulez: []\n", []string{`1:1: unknown key "rulez" in the file (expected one of: exporter, rules, inputs, daemon)`, "no rules: list"}},
+		{"unknown top-level key", "rulez: []\n", []string{`1:1: unknown key "rulez" in the file (expected one of: exporter, rules, inputs, daemon, sampling, redact)`, "no rules: list"}},
 		{"unknown rule key", "rules:" + okRule + "    colour: blue\n", []string{`6:5: unknown key "colour" in rule (expected one of: name, description,`}},
 		{"wrong type", "rules:" + okRule + "    emit: maybe\n", []string{`6:11: rule "kv".emit: expected true or false, got "maybe"`}},
 		{"duplicate name", "rules:" + okRule + okRule, []string{`7:11: rule name "kv" is used twice (first at line 2)`}},

@@ -8,6 +8,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/logspan/logspan/internal/redact"
+	"github.com/logspan/logspan/internal/sampling"
 	"github.com/logspan/logspan/mapping"
 	"github.com/logspan/logspan/parsers"
 )
@@ -48,6 +50,8 @@ var ruleKeys = []ruleKey{
 	{"captures", decodeCaptures},
 	{"trace_context", decodeTraceContext},
 	{"absent", func(d *draft, n *yaml.Node) { d.mapSpec.Absent = d.strList(n, "absent", true) }},
+	{"sampling", decodeRuleSampling},
+	{"redact", decodeRuleRedact},
 }
 
 // ruleKeyNames lists ruleKeys' names, for the unknown-key message.
@@ -72,6 +76,10 @@ type draft struct {
 	parse    parsers.Spec
 	patterns map[string]*yaml.Node // pattern name -> its key node
 	mapSpec  mapping.Spec
+	// sampling and redact are the rule's own sections, laid over the
+	// top-level ones when the rule is compiled.
+	sampling sampling.Spec
+	redact   redact.Spec
 	// where maps a spec path (e.g. "attributes[2].field", the same path
 	// mapping.SpecError uses) to the node it was read from.
 	where map[string]*yaml.Node
@@ -438,7 +446,11 @@ func (d *draft) compile(p *problems) *Rule {
 	}
 	r := &Rule{Name: d.name, Service: d.mapSpec.Service, Parser: parser}
 	if d.emit {
-		m, err := mapping.New(d.mapSpec, parser.FieldNames())
+		spec := d.mapSpec
+		// The sampler decides about callers that did not sample when it
+		// may keep their spans; mapping then makes them.
+		spec.TraceContext.KeepUnsampled = d.compileVolume(p, r)
+		m, err := mapping.New(spec, parser.FieldNames())
 		if err != nil {
 			d.placeSpecErrors(p, err)
 			return nil

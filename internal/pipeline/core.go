@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 
 	"github.com/logspan/logspan/emit"
 	"github.com/logspan/logspan/internal/config"
@@ -130,5 +129,5 @@ func (c *core[T]) reported(r emit.Result) {
 // ruleSet is the rules of one input and their match counters.
 type ruleSet struct {
 	rules   []*config.Rule
-	matched []*atomic.Int64
+	matched []*ruleCount
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/render"
+	"github.com/logspan/logspan/internal/sampling"
 	"github.com/logspan/logspan/internal/source"
 )
 
@@ -42,14 +43,19 @@ func DryRun(rules []*config.Rule, f *source.File, w io.Writer, asJSON bool, stat
 				out.Error = res.Err.Error()
 			case r.Mapper == nil:
 				out.NoSpan = "the rule counts these lines and makes no span (emit: false)"
-			case res.Span == nil && res.Outcome.Unsampled:
+			case res.Span == nil && res.Sampling == sampling.DropParentUnsampled:
 				out.NoSpan = "the caller's trace context is not sampled (trace_context.keep_unsampled: false)"
+			case res.Span == nil && res.Sampling.Dropped():
+				out.NoSpan = "sampled out (" + res.Sampling.String() + ", sampler " + r.Sampler.Name() + ")"
 			case res.Span != nil:
 				s := render.FromSpan(res.Span)
 				out.Span = &s
 			}
 			if r.Mapper != nil && res.Err == nil {
 				out.Contexts = render.Contexts(r.Parser, &res.Outcome)
+			}
+			if res.Sampling == sampling.KeptError || res.Sampling == sampling.KeptSlow {
+				out.Notes = append(out.Notes, "the sampler would drop it; kept ("+res.Sampling.String()+")")
 			}
 			if res.Outcome.InvalidTraceContext {
 				out.Notes = append(out.Notes, "an invalid trace context was ignored")

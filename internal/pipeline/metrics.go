@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/logspan/logspan/emit"
+	"github.com/logspan/logspan/internal/sampling"
 )
 
 // Metrics exposes a Daemon's counters to Prometheus. Counters live in Stats
@@ -53,6 +54,8 @@ var (
 	descFilesOpen   = desc("files_open", "Files being followed.")
 	descMatched     = desc("lines_matched_total", "Lines matched, by rule.", "rule")
 	descCheckFailed = desc("exports_failing", "1 while the latest export call failed.")
+	descSampledOut  = desc("spans_sampled_out_total", "Spans the sampler dropped, by rule and reason (ratio, always_off, parent_unsampled).", "rule", "reason")
+	descKeptByRule  = desc("spans_kept_by_rule_total", "Spans the sampler would have dropped but kept: status Error (kept_error) or slow (kept_slow).", "rule", "reason")
 )
 
 type counter struct {
@@ -107,7 +110,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range counterDescs {
 		ch <- d
 	}
-	for _, d := range []*prometheus.Desc{descFileLines, descFileBytes, descFileSize, descFileAcked, descFileLag, descFilesOpen, descMatched, descCheckFailed} {
+	for _, d := range []*prometheus.Desc{descFileLines, descFileBytes, descFileSize, descFileAcked, descFileLag, descFilesOpen, descMatched, descCheckFailed, descSampledOut, descKeptByRule} {
 		ch <- d
 	}
 	m.latency.Describe(ch)
@@ -122,6 +125,13 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	d.Stats.eachRule(func(name string, _ bool, n int64) {
 		ch <- prometheus.MustNewConstMetric(descMatched, prometheus.CounterValue, float64(n), name)
+	})
+	d.Stats.eachSampled(func(rule string, dec sampling.Decision, n int64) {
+		desc := descSampledOut
+		if !dec.Dropped() {
+			desc = descKeptByRule
+		}
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(n), rule, dec.String())
 	})
 	failing := 0.0
 	if d.Health.failingSince.Load() != 0 {

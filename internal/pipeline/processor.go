@@ -2,12 +2,16 @@ package pipeline
 
 import (
 	"github.com/logspan/logspan/internal/config"
+	"github.com/logspan/logspan/internal/sampling"
 	"github.com/logspan/logspan/mapping"
 	"github.com/logspan/logspan/parsers"
 )
 
 // Processor runs a line through the rules: the first rule whose pattern
-// matches parses it, and its mapper makes the span. A Processor reuses its
+// matches parses it, its mapper makes the span, its sampler decides whether
+// the span goes out, and its redactor removes secrets from it. Both the
+// daemon's and backfill's core and `logspan test` go through here, so what
+// the test shows is what would be sent. A Processor reuses its
 // match and span from line to line, so each worker goroutine owns one.
 type Processor struct {
 	rules   []*config.Rule
@@ -35,6 +39,10 @@ type Result struct {
 	Span *mapping.Span
 	// Outcome is what the mapper reported (trace context, bad values).
 	Outcome mapping.Outcome
+	// Sampling is the sampler's decision; when it is Dropped, Span is nil.
+	// A line mapping dropped for its unsampled caller is
+	// DropParentUnsampled.
+	Sampling sampling.Decision
 	// Err is why a matched line could not become a span (a bad time, ...).
 	Err error
 	// Malformed is, for a line no rule matched, why the first JSON rule
@@ -60,7 +68,22 @@ func (p *Processor) Process(line []byte) Result {
 		}
 		out, err := r.Mapper.Map(m, &p.span)
 		res.Outcome, res.Err = out, err
-		if err == nil && out.Emit {
+		switch {
+		case err != nil:
+		case !out.Emit:
+			res.Sampling = sampling.DropParentUnsampled
+		default:
+			// Sampling first, so that dropped spans cost no
+			// redaction; both before the span leaves.
+			if r.Sampler != nil {
+				res.Sampling = r.Sampler.Apply(&p.span, out.Unsampled)
+			}
+			if res.Sampling.Dropped() {
+				break
+			}
+			if r.Redactor != nil {
+				r.Redactor.Apply(&p.span)
+			}
 			res.Span = &p.span
 		}
 		return res

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logspan/logspan/internal/config"
+	"github.com/logspan/logspan/internal/sampling"
 	"github.com/logspan/logspan/internal/source"
 )
 
@@ -28,10 +29,13 @@ type Stats struct {
 	// failed validation (the span became a root).
 	InvalidTraceContext atomic.Int64
 	Unsampled           atomic.Int64 // lines whose parent was not sampled: no span
-	OutOfRange          atomic.Int64 // spans left out by --since/--until
-	SpansExported       atomic.Int64
-	SpansRejected       atomic.Int64 // refused by the collector (partial success)
-	SpansFailed         atomic.Int64 // not delivered
+	// SampledOut counts spans the samplers dropped, every reason (the
+	// unsampled parents included); per rule and reason in the summary.
+	SampledOut    atomic.Int64
+	OutOfRange    atomic.Int64 // spans left out by --since/--until
+	SpansExported atomic.Int64
+	SpansRejected atomic.Int64 // refused by the collector (partial success)
+	SpansFailed   atomic.Int64 // not delivered
 	// The daemon's own events.
 	CheckpointWrites atomic.Int64
 	CheckpointErrors atomic.Int64
@@ -50,6 +54,9 @@ type ruleCount struct {
 	name   string
 	noSpan bool
 	n      atomic.Int64
+	// sampled counts the sampler's decisions by kind (dropped and kept by
+	// a keep rule; Sampled is not counted).
+	sampled [sampling.NumDecisions]atomic.Int64
 }
 
 // NewStats returns zeroed Stats, listing rules in the summary even when they
@@ -62,10 +69,10 @@ func NewStats(rules []*config.Rule) *Stats {
 
 // counters returns the match counters of rules, in their order, adding the
 // rules not counted yet.
-func (s *Stats) counters(rules []*config.Rule) []*atomic.Int64 {
+func (s *Stats) counters(rules []*config.Rule) []*ruleCount {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*atomic.Int64, len(rules))
+	out := make([]*ruleCount, len(rules))
 	for i, r := range rules {
 		var c *ruleCount
 		for _, x := range s.rules {
@@ -79,7 +86,7 @@ func (s *Stats) counters(rules []*config.Rule) []*atomic.Int64 {
 			s.rules = append(s.rules, c)
 		}
 		c.noSpan = r.Mapper == nil
-		out[i] = &c.n
+		out[i] = c
 	}
 	return out
 }
@@ -98,12 +105,38 @@ func (s *Stats) Matched(rule string) int64 {
 
 // eachRule calls fn for every rule counted, in first-seen order.
 func (s *Stats) eachRule(fn func(name string, noSpan bool, n int64)) {
-	s.mu.Lock()
-	rules := append([]*ruleCount(nil), s.rules...)
-	s.mu.Unlock()
-	for _, c := range rules {
+	for _, c := range s.ruleCounts() {
 		fn(c.name, c.noSpan, c.n.Load())
 	}
+}
+
+func (s *Stats) ruleCounts() []*ruleCount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*ruleCount(nil), s.rules...)
+}
+
+// eachSampled calls fn for every rule and sampler decision other than
+// Sampled that happened at least once.
+func (s *Stats) eachSampled(fn func(rule string, d sampling.Decision, n int64)) {
+	for _, c := range s.ruleCounts() {
+		for d := sampling.Sampled + 1; d < sampling.NumDecisions; d++ {
+			if n := c.sampled[d].Load(); n > 0 {
+				fn(c.name, d, n)
+			}
+		}
+	}
+}
+
+// SampledOutBy returns how many spans of the rule named the samplers
+// dropped (or kept by a keep rule) with decision d.
+func (s *Stats) SampledOutBy(rule string, d sampling.Decision) int64 {
+	for _, c := range s.ruleCounts() {
+		if c.name == rule && d < sampling.NumDecisions {
+			return c.sampled[d].Load()
+		}
+	}
+	return 0
 }
 
 // countLine records one line read, before any rule sees it.
@@ -120,7 +153,7 @@ func (s *Stats) countLine(l *source.Line) {
 
 // count records one processed line; matched are the counters of the rules
 // the line was tried against (from counters).
-func (s *Stats) count(res *Result, matched []*atomic.Int64) {
+func (s *Stats) count(res *Result, matched []*ruleCount) {
 	if res.Rule < 0 {
 		s.Unmatched.Add(1)
 		if res.Malformed != nil {
@@ -128,10 +161,20 @@ func (s *Stats) count(res *Result, matched []*atomic.Int64) {
 		}
 		return
 	}
-	matched[res.Rule].Add(1)
+	rc := matched[res.Rule]
+	rc.n.Add(1)
 	if res.Err != nil {
 		s.MapErrors.Add(1)
 		return
+	}
+	if d := res.Sampling; d != sampling.Sampled {
+		rc.sampled[d].Add(1)
+		if d.Dropped() {
+			s.SampledOut.Add(1)
+		}
+		if d == sampling.DropParentUnsampled && res.Outcome.Emit {
+			s.Unsampled.Add(1) // the sampler's, not mapping's early drop
+		}
 	}
 	o := res.Outcome
 	if o.InvalidTraceContext {
@@ -188,6 +231,13 @@ func (s *Stats) WriteSummary(w io.Writer, elapsed time.Duration) {
 			fmt.Fprintf(w, "  %-30s %d\n", c.name, c.n)
 		}
 	}
+	s.eachSampled(func(rule string, d sampling.Decision, n int64) {
+		what := "sampled out"
+		if !d.Dropped() {
+			what = "kept by rule"
+		}
+		fmt.Fprintf(w, "  %-12s %-17s %-16s %d\n", what, rule, d, n)
+	})
 	fmt.Fprintf(w, "  spans exported                 %d\n", s.SpansExported.Load())
 	if n := s.SpansRejected.Load(); n > 0 {
 		fmt.Fprintf(w, "  spans rejected by collector    %d\n", n)
