@@ -137,6 +137,11 @@ func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 		}
 		// Opening a batch takes a slot; wait for one without the lock.
 		b.mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			// Checked first: select would pick at random between a
+			// free slot and the ended context.
+			return err
+		}
 		select {
 		case b.slots <- struct{}{}:
 		case <-ctx.Done():
