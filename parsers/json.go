@@ -239,13 +239,7 @@ func (r *jsonRule) fit(sc *jsonScratch) {
 // parseJSON is Parse for a JSON rule (see JSONSpec).
 func (p *Parser) parseJSON(line []byte, m *Match) bool {
 	r := p.json
-	n := 2 * len(p.names)
-	if cap(m.Index) < n {
-		m.Index = make([]int, n)
-	}
-	idx := m.Index[:n]
-	m.Index = idx
-	m.Line, m.Data, m.Malformed = line, line, nil
+	idx := p.reset(line, m)
 	i := skipSpace(line, 0)
 	if i == len(line) || line[i] != '{' {
 		clearIndex(idx)

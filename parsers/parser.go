@@ -240,16 +240,8 @@ func (p *Parser) Parse(line []byte, m *Match) bool {
 	if p.json != nil {
 		return p.parseJSON(line, m)
 	}
-	n := 2 * len(p.names)
-	if cap(m.Index) < n {
-		m.Index = make([]int, n)
-	}
-	idx := m.Index[:n]
-	m.Index = idx
-	m.Line, m.Data, m.Malformed = line, line, nil
-	for i := range idx {
-		idx[i] = -1
-	}
+	idx := p.reset(line, m)
+	clearIndex(idx)
 	return p.match(line, idx)
 }
 
@@ -272,6 +264,19 @@ func (p *Parser) match(line []byte, idx []int) bool {
 		return false
 	}
 	return p.parseRegexp(line, idx)
+}
+
+// reset readies m for a new line: Index sized for the parser's fields (its
+// backing array reused), Line and Data set to line, no Malformed. It
+// returns the Index, whose values the caller sets.
+func (p *Parser) reset(line []byte, m *Match) []int {
+	n := 2 * len(p.names)
+	if cap(m.Index) < n {
+		m.Index = make([]int, n)
+	}
+	m.Index = m.Index[:n]
+	m.Line, m.Data, m.Malformed = line, line, nil
+	return m.Index
 }
 
 // parseRegexp is Parse's general path: one run of the compiled expression,

@@ -328,23 +328,8 @@ func decodeStatus(d *draft, n *yaml.Node) {
 	for j, sn := range d.list(n, "status") {
 		at := fmt.Sprintf("status[%d]", j)
 		c := d.keys(sn, at, "field", "match", "range", "and", "error_type", "message")
-		var spec mapping.StatusSpec
-		if v := c["field"]; v != nil {
-			spec.Field = d.str(v, at+".field")
-		}
-		if v := c["match"]; v != nil {
-			spec.Match = d.str(v, at+".match")
-		}
-		if rn := c["range"]; rn != nil {
-			bounds := d.list(rn, at+".range")
-			if len(bounds) != 2 {
-				d.p.at(rn, "%s.%s.range: expected [min, max], two whole numbers", d.what, at)
-			} else {
-				spec.Min = d.p.integer(bounds[0], d.what+"."+at+".range", -1<<62)
-				spec.Max = d.p.integer(bounds[1], d.what+"."+at+".range", -1<<62)
-				spec.HasRange = true
-			}
-		}
+		t := d.statusTest(c, at)
+		spec := mapping.StatusSpec{Field: t.Field, Match: t.Match, Min: t.Min, Max: t.Max, HasRange: t.HasRange}
 		if v := c["and"]; v != nil {
 			spec.And = d.statusTests(v, at+".and")
 		}
