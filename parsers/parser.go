@@ -131,7 +131,7 @@ func compile(spec Spec) (*Parser, error) {
 	}
 	p := &Parser{index: map[string]int{}, groupField: []int{-1}}
 	tree = p.assignFields(tree, e)
-	p.expanded = "^(?:" + tree.String() + ")$"
+	p.expanded = "^(?:" + printRegexp(tree) + ")$"
 	re, err := regexp.Compile(p.expanded)
 	if err != nil {
 		// The tree parsed, so its printed form should too: this would be a
