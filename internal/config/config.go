@@ -131,6 +131,7 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 	}
 	seen := map[string]*yaml.Node{}
 	ruleNodes := p.list(rulesNode, "rules")
+	var drafts []*draft
 	for i, rn := range ruleNodes {
 		r := decodeRule(p, rn, i, opts)
 		if r == nil {
@@ -144,10 +145,9 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 		if !defaultsOK {
 			continue // already reported; every rule would repeat it
 		}
-		if rule := r.compile(p); rule != nil {
-			cfg.Rules = append(cfg.Rules, rule)
-		}
+		drafts = append(drafts, r)
 	}
+	cfg.Rules = compileDrafts(p, drafts)
 	if rulesNode != nil && len(rulesNode.Content) == 0 {
 		p.at(rulesNode, "rules: the list is empty (expected at least one rule)")
 	}

@@ -127,13 +127,11 @@ func pick(rules []*Rule, names []string) []*Rule {
 // compileAll compiles rule nodes already known to be valid, with opts.
 func compileAll(nodes []*yaml.Node, opts Options) []*Rule {
 	p := &problems{}
-	var out []*Rule
+	var drafts []*draft
 	for i, rn := range nodes {
 		if d := decodeRule(p, rn, i, opts); d != nil {
-			if r := d.compile(p); r != nil {
-				out = append(out, r)
-			}
+			drafts = append(drafts, d)
 		}
 	}
-	return out
+	return compileDrafts(p, drafts)
 }
