@@ -183,6 +183,11 @@ func (r *Redactor) attribute(key attribute.Key, v string) (string, bool) {
 			v, changed = redactHeader(kind, v)
 			return v, changed
 		}
+	} else if len(r.patterns) == 0 && strings.IndexByte(v, '=') < 0 {
+		// Cookies and query parameters are name=value: without an
+		// '=' there is nothing to redact here. Most values of a span
+		// leave at this one byte search.
+		return v, false
 	} else if len(r.headers) > 0 && strings.Contains(k, "cookie") {
 		// A captured cookie (haproxy.captured_request_cookie: "session=...").
 		if _, on := r.headers["cookie"]; on {
@@ -213,6 +218,9 @@ func headerName(k string) (string, bool) {
 
 // text redacts the queries of any URLs in v, then the patterns.
 func (r *Redactor) text(v string) (string, bool) {
+	if len(r.patterns) == 0 && strings.IndexByte(v, '=') < 0 {
+		return v, false // no name=value: no query to redact
+	}
 	changed := false
 	if len(r.params) > 0 {
 		for from := 0; ; {
