@@ -15,7 +15,8 @@
 // hand-written grok rule of typical complexity, bench/user-rule.yaml),
 // "files" (backfill of the same lines split into -files files), "json"
 // (backfill of Caddy-like JSON lines with a JSON rule, bench/json-rule.yaml),
-// "daemon"
+// "volume" (the shipped rules with redaction off, on, and on with a 10%
+// sampling ratio, interleaved; not in the default list), "daemon"
 // (`logspan run` following a log written at -daemon-rate lines/s, one file
 // and -files files). Each reports whether it meets the targets of issue 4.
 package main
@@ -214,6 +215,7 @@ func (b *bench) run() (failed bool, err error) {
 		{"user", b.userScenario},
 		{"files", b.filesScenario},
 		{"json", b.jsonScenario},
+		{"volume", b.volumeScenario},
 		{"daemon", b.daemonScenario},
 	} {
 		if !slices.Contains(want, sc.name) {
