@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -170,9 +171,28 @@ func (d *draft) compileVolume(p *problems, r *Rule) (needsUnsampled bool) {
 	if err != nil {
 		placeAt(p, err, d.where, d.what)
 	} else if !red.Empty() {
-		r.Redactor = red
+		r.Redactor = red.ForKeys(d.attributeKeys())
 	}
 	return needsUnsampled
+}
+
+// attributeKeys lists the attribute keys the rule's spec names: its
+// attributes and its named captures (prefix + name).
+func (d *draft) attributeKeys() []string {
+	var keys []string
+	for _, a := range d.mapSpec.Attributes {
+		keys = append(keys, a.Name)
+	}
+	for _, c := range d.mapSpec.Captures {
+		prefix := c.Prefix
+		if prefix == "" {
+			prefix = mapping.DefaultCapturePrefix
+		}
+		for _, n := range c.Names {
+			keys = append(keys, prefix+strings.ToLower(strings.TrimSpace(n)))
+		}
+	}
+	return keys
 }
 
 // placeAt reports SpecErrors at the nodes their paths were read from (or

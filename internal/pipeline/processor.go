@@ -82,7 +82,7 @@ func (p *Processor) Process(line []byte) Result {
 				break
 			}
 			if r.Redactor != nil {
-				r.Redactor.Apply(&p.span)
+				r.Redactor.ApplyLine(line, &p.span)
 			}
 			res.Span = &p.span
 		}

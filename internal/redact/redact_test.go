@@ -168,3 +168,37 @@ func BenchmarkApplyClean(b *testing.B) {
 		}
 	}
 }
+
+// TestApplyLine checks the line-level shortcut: a line without '=' gives a
+// span with nothing to redact unless the rule makes a header attribute that
+// is redacted whatever its value; then the span is still redacted.
+func TestApplyLine(t *testing.T) {
+	line := []byte(`GET /orders Bearer abc123`)
+	span := func() *mapping.Span {
+		return &mapping.Span{Name: "GET", Attributes: []attribute.KeyValue{
+			attribute.String("http.request.header.authorization", "Bearer abc123"),
+		}}
+	}
+	r := mustNew(t, Spec{})
+	// A rule that names an Authorization capture: redacted.
+	s := span()
+	if n := r.ForKeys([]string{"http.request.header.authorization"}).ApplyLine(line, s); n != 1 || s.Attributes[0].Value.AsString() != "Bearer REDACTED" {
+		t.Errorf("with the header named: %d changes, %q", n, s.Attributes[0].Value.AsString())
+	}
+	// Without ForKeys, nothing is assumed: redacted too.
+	s = span()
+	if n := r.ApplyLine(line, s); n != 1 {
+		t.Errorf("without ForKeys: %d changes", n)
+	}
+	// A rule that names no such header cannot make that attribute: the
+	// line without '=' is skipped (the span here is artificial).
+	s = span()
+	if n := r.ForKeys([]string{"url.path", "http.request.header.host"}).ApplyLine(line, s); n != 0 {
+		t.Errorf("no secret header named, no '=': %d changes, want the shortcut", n)
+	}
+	// With an '=' in the line, the span is looked at.
+	s = &mapping.Span{Attributes: []attribute.KeyValue{attribute.String("url.query", "token=x")}}
+	if n := r.ForKeys(nil).ApplyLine([]byte("GET /?token=x"), s); n != 1 {
+		t.Errorf("a query: %d changes", n)
+	}
+}
