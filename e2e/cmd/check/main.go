@@ -10,6 +10,7 @@
 //
 //	check -jaeger http://127.0.0.1:16686 -requests requests.json
 //	check -jaeger http://127.0.0.1:16686 -ready -timeout 60s   # wait for Jaeger
+//	check -jaeger http://127.0.0.1:16686 -count 2000           # e2e/gateway.sh: count spans
 //
 // -html writes a waterfall of one trace drawn from the same API data (see
 // waterfall.go); docs/e2e-trace.png is a screenshot of it.
@@ -44,6 +45,7 @@ type config struct {
 	html      string
 	htmlID    int
 	metrics   string
+	count     countConfig
 }
 
 func main() {
@@ -58,15 +60,27 @@ func main() {
 	flag.IntVar(&c.htmlID, "html-request", 0, "request id whose trace -html draws (default: a slow request through the rewriting frontend)")
 	flag.StringVar(&c.metrics, "logspan-metrics", "", "logspan's /metrics URL, to print its counters in the summary")
 	flag.DurationVar(&slack, "slack", slack, "tolerance of the time checks (HAProxy logs whole milliseconds)")
+	flag.IntVar(&c.count.want, "count", 0, "instead of checking requests: wait until Jaeger holds this many spans of -count-service, each exactly once")
+	flag.StringVar(&c.count.service, "count-service", svcHAProxy, "with -count: the service.name of the spans counted")
+	flag.TextVar(&c.count.from, "count-from", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), "with -count: the earliest span start counted (RFC 3339)")
+	flag.TextVar(&c.count.to, "count-to", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), "with -count: the latest span start counted (RFC 3339)")
 	flag.Parse()
+	c.count.timeout, c.count.settle = c.timeout, c.settle
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	j := &jaeger{base: strings.TrimRight(c.jaeger, "/"), http: &http.Client{Timeout: 10 * time.Second}}
 	var err error
-	if c.ready {
+	switch {
+	case c.ready:
 		err = waitReady(ctx, j, c.timeout)
-	} else {
+	case c.count.want > 0:
+		var ok bool
+		ok, err = count(ctx, j, c.count, os.Stdout)
+		if err == nil && !ok {
+			os.Exit(1)
+		}
+	default:
 		var ok bool
 		ok, err = check(ctx, c, j, os.Stdout)
 		if err == nil && !ok {
