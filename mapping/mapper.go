@@ -88,6 +88,11 @@ type attrRule struct {
 	// dup says an earlier entry has the same key: it is skipped when that
 	// one yielded a value.
 	dup bool
+	// group numbers the entry's key among the Spec's distinct keys, so
+	// that Map can remember which keys it has set in a bit mask instead of
+	// scanning the span's attributes for each alternative; a key past the
+	// 64th (-1) is looked up in the attributes.
+	group int
 	// absent are values that mean "no value" for this attribute only.
 	absent [][]byte
 }
@@ -214,6 +219,7 @@ func compileIndex(spec Spec, fi fieldIndex) (*Mapper, SpecErrors) {
 	}
 	m.kind = kind
 
+	groups := map[attribute.Key]int{}
 	for i, a := range spec.Attributes {
 		r, serr := compileAttr(i, a, fi)
 		if serr != nil {
@@ -222,6 +228,13 @@ func compileIndex(spec Spec, fi fieldIndex) (*Mapper, SpecErrors) {
 		}
 		r.dup = m.attrKeys[r.key]
 		m.attrKeys[r.key] = true
+		r.group = -1
+		if g, ok := groups[r.key]; ok {
+			r.group = g
+		} else if len(groups) < 64 {
+			r.group = len(groups)
+			groups[r.key] = r.group
+		}
 		m.attrs = append(m.attrs, r)
 	}
 
@@ -450,11 +463,19 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 		s.Name = m.rule
 	}
 
-	// Attributes, in Spec order, the first for a key winning.
+	// Attributes, in Spec order, the first for a key winning: set has a
+	// bit for each key group given a value.
+	var set uint64
 	for i := range m.attrs {
 		r := &m.attrs[i]
-		if r.dup && hasKey(s.Attributes, r.key) {
-			continue
+		if r.dup {
+			if r.group >= 0 {
+				if set&(1<<r.group) != 0 {
+					continue
+				}
+			} else if hasKey(s.Attributes, r.key) {
+				continue
+			}
 		}
 		if r.hasConst {
 			if r.field >= 0 {
@@ -463,6 +484,9 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 				}
 			}
 			s.Attributes = append(s.Attributes, r.constant)
+			if r.group >= 0 {
+				set |= 1 << r.group
+			}
 			continue
 		}
 		v, ok := m.value(match, r.field)
@@ -475,6 +499,9 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 			continue
 		}
 		s.Attributes = append(s.Attributes, kv)
+		if r.group >= 0 {
+			set |= 1 << r.group
+		}
 	}
 	if lk := m.times.lowerKey; lowerBound && lk != "" && !hasKey(s.Attributes, lk) {
 		s.Attributes = append(s.Attributes, lk.Bool(true))

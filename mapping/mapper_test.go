@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"regexp"
 	"regexp/syntax"
@@ -998,5 +999,35 @@ func TestCaptureKeyCollisions(t *testing.T) {
 	want = []attribute.KeyValue{attribute.String("h.host", "cap-host"), attribute.String("h.via", "v1")}
 	if !reflect.DeepEqual(s.Attributes, want) {
 		t.Errorf("attributes %v, want %v", s.Attributes, want)
+	}
+}
+
+// TestAlternativesPastSixtyFourKeys checks that "the first entry for a key
+// wins" holds for keys before and after the 64th distinct key (which Map
+// tracks in a bit mask up to 64 and by looking at the attributes past it).
+func TestAlternativesPastSixtyFourKeys(t *testing.T) {
+	var attrs []AttributeSpec
+	for i := range 70 {
+		attrs = append(attrs, AttributeSpec{Name: fmt.Sprintf("k%02d", i), Value: "x"})
+	}
+	attrs = append(attrs,
+		AttributeSpec{Name: "k03", Field: "a"},  // an alternative of a masked key: k03 already set
+		AttributeSpec{Name: "k68", Field: "a"},  // of a key past the mask: k68 already set
+		AttributeSpec{Name: "late", Field: "b"}, // b absent: no value
+		AttributeSpec{Name: "late", Field: "a"}, // the alternative takes it
+	)
+	s, _, err := mapGeneric(t, Spec{Attributes: attrs}, "1000 A - - -")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, kv := range s.Attributes {
+		if _, dup := got[string(kv.Key)]; dup {
+			t.Errorf("key %s set twice", kv.Key)
+		}
+		got[string(kv.Key)] = kv.Value.Emit()
+	}
+	if got["k03"] != "x" || got["k68"] != "x" || got["late"] != "A" || len(got) != 71 {
+		t.Errorf("k03=%q k68=%q late=%q, %d keys", got["k03"], got["k68"], got["late"], len(got))
 	}
 }
