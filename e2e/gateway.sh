@@ -43,33 +43,7 @@ T0=$SECONDS
 log() { printf '[gateway %3ds] %s\n' $((SECONDS - T0)) "$*"; }
 fail() { log "FAIL: $*"; exit 1; }
 
-# --- processes: started in the background, all stopped on exit ------------
-declare -A PIDS=() LOGS=()
-ORDER=()
-start() { # name logfile command...
-  local name=$1 out=$2
-  shift 2
-  "$@" >>"$out" 2>&1 &
-  PIDS[$name]=$!
-  LOGS[$name]=$out
-  ORDER+=("$name")
-}
-stop() { # name: SIGTERM, wait up to 20 s, then SIGKILL; returns its status
-  local name=$1 pid=${PIDS[$1]:-} rc=0 i
-  [ -n "$pid" ] || return 0
-  unset "PIDS[$name]"
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "$name did not stop in 20 s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || rc=$?
-  return "$rc"
-}
+source "$ROOT/e2e/lib.sh"   # start, stop, free_port, wait_port
 cleanup() {
   local rc=$? i f
   trap - EXIT INT TERM
@@ -93,33 +67,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- loopback ports: free ones below the ephemeral range -------------------
-TAKEN=" "
-free_port() { # variable name
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    case "$TAKEN" in *" $p "*) continue ;; esac
-    TAKEN+="$p "
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      printf -v "$1" '%s' "$p"
-      return
-    fi
-  done
-}
 for v in OTLP_PORT QUERY_PORT QUERY_GRPC_PORT GATEWAY_PORT METRICS_A METRICS_B; do
   free_port "$v"
 done
-wait_port() { # name port seconds: until it accepts connections
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
-    kill -0 "${PIDS[$1]}" 2>/dev/null || fail "$1 exited (see ${LOGS[$1]})"
-    sleep 0.1
-  done
-  fail "$1 does not listen on 127.0.0.1:$2 after $3 s"
-}
-
 # --- what we need ---------------------------------------------------------
 [ -x "$JAEGER_BIN" ] || fail "no Jaeger binary at $JAEGER_BIN: run e2e/run.sh once (it builds it) or set E2E_JAEGER_BIN"
 log "building logspan, haproxygen and check into $BIN"
