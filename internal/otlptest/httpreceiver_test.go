@@ -34,7 +34,7 @@ func post(t *testing.T, url, ct, enc string, body []byte) (*http.Response, []byt
 
 func TestHTTPReceiver(t *testing.T) {
 	r := StartHTTP(t)
-	wire, err := proto.Marshal(requestIDs([]byte{1, 2, 3, 4, 5, 6, 7, 8}))
+	wire, err := proto.Marshal(RequestWithSpanIDs([]byte{1, 2, 3, 4, 5, 6, 7, 8}))
 	if err != nil {
 		t.Fatal(err)
 	}

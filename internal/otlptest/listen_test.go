@@ -7,19 +7,9 @@ import (
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
-
-// requestIDs is an export request with one span per given span id.
-func requestIDs(ids ...[]byte) *coltracepb.ExportTraceServiceRequest {
-	ss := &tracepb.ScopeSpans{}
-	for _, id := range ids {
-		ss.Spans = append(ss.Spans, &tracepb.Span{Name: "s", TraceId: make([]byte, 16), SpanId: id})
-	}
-	return &coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{ss}}}}
-}
 
 func client(t *testing.T, r *Receiver) coltracepb.TraceServiceClient {
 	t.Helper()
@@ -46,7 +36,7 @@ func TestListenResumeAndIDs(t *testing.T) {
 	a, b := []byte{1, 2, 3, 4, 5, 6, 7, 8}, []byte{8, 7, 6, 5, 4, 3, 2, 1}
 
 	// By default spans are kept whole and their ids counted too.
-	if _, err := c.Export(ctx, requestIDs(a, b)); err != nil {
+	if _, err := c.Export(ctx, RequestWithSpanIDs(a, b)); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(r.Spans()); n != 2 {
@@ -54,7 +44,7 @@ func TestListenResumeAndIDs(t *testing.T) {
 	}
 
 	r.KeepIDsOnly()
-	if _, err := c.Export(ctx, requestIDs(a, []byte{9})); err != nil {
+	if _, err := c.Export(ctx, RequestWithSpanIDs(a, []byte{9})); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(r.Spans()); n != 2 {
@@ -80,7 +70,7 @@ func TestListenResumeAndIDs(t *testing.T) {
 
 	// Stop and Resume serve again on the same address, keeping the counts.
 	r.Stop()
-	if _, err := c.Export(ctx, requestIDs(a)); err == nil {
+	if _, err := c.Export(ctx, RequestWithSpanIDs(a)); err == nil {
 		t.Fatal("a stopped receiver answered")
 	}
 	if err := r.Resume(); err != nil {
@@ -89,7 +79,7 @@ func TestListenResumeAndIDs(t *testing.T) {
 	if err := r.Resume(); err != nil {
 		t.Fatalf("Resume of a running receiver: %v", err)
 	}
-	if _, err := c.Export(ctx, requestIDs(b), grpc.WaitForReady(true)); err != nil {
+	if _, err := c.Export(ctx, RequestWithSpanIDs(b), grpc.WaitForReady(true)); err != nil {
 		t.Fatalf("after Resume: %v", err)
 	}
 	if r.SpanIDCount([8]byte(b)) != 2 || r.SpanCount() != 5 {

@@ -3,25 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"github.com/logspan/logspan/internal/otlptest"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
-
-// request is an export request with one span per given span id.
-func request(ids ...[]byte) *coltracepb.ExportTraceServiceRequest {
-	ss := &tracepb.ScopeSpans{}
-	for _, id := range ids {
-		ss.Spans = append(ss.Spans, &tracepb.Span{Name: "s", TraceId: make([]byte, 16), SpanId: id})
-	}
-	return &coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{ss}}}}
-}
 
 // TestCounts drives otlpcount as a script does: read the address, export,
 // ask, and see every span and every distinct id counted; closing stdin ends
@@ -66,7 +57,7 @@ func TestCounts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	a, b := []byte{1, 2, 3, 4, 5, 6, 7, 8}, []byte{8, 7, 6, 5, 4, 3, 2, 1}
-	for _, req := range []*coltracepb.ExportTraceServiceRequest{request(a, b), request(a)} {
+	for _, req := range []*coltracepb.ExportTraceServiceRequest{otlptest.RequestWithSpanIDs(a, b), otlptest.RequestWithSpanIDs(a)} {
 		if _, err := c.Export(ctx, req); err != nil {
 			t.Fatal(err)
 		}
