@@ -3,6 +3,8 @@ package mapping
 import (
 	"fmt"
 	"strings"
+
+	"github.com/logspan/logspan/internal/source/linemeta"
 )
 
 // SpecError is a mistake in a Spec, found by New before any line is mapped.
@@ -68,14 +70,21 @@ func (fi fieldIndex) lookup(path, name string) (int, *SpecError) {
 		*fi.rec = append(*fi.rec, name)
 		return fi.index[name], nil
 	}
-	var known []string
+	// The values inputs know of lines (parsers.MetaNames) are fields of
+	// every rule; the list names the rule's own, which is what a typo
+	// usually misses.
+	var known, all []string
 	for _, f := range fi.names {
-		if f != "" {
+		if f == "" {
+			continue
+		}
+		all = append(all, f)
+		if _, meta := linemeta.Lookup(f); !meta {
 			known = append(known, f)
 		}
 	}
 	msg := fmt.Sprintf("unknown field %q", name)
-	if s := closest(name, known); s != "" {
+	if s := closest(name, all); s != "" {
 		msg += fmt.Sprintf(", did you mean %q?", s)
 	}
 	if len(known) == 0 {

@@ -1,5 +1,7 @@
 package parsers
 
+import "github.com/logspan/logspan/internal/source/linemeta"
+
 // Match is one parsed line: the line itself and where each field lies.
 //
 // A Match is filled by Parser.Parse and meant to be reused from line to line, so
@@ -33,6 +35,13 @@ type Match struct {
 	// is nil for every other outcome: a match, a line of another format, a
 	// grok rule. Like Data, it is reused by the next Parse.
 	Malformed error
+	// Meta are the values the line's input knows of it besides its text
+	// (a container runtime's time, the journal's unit, a syslog header: see
+	// package linemeta). They read as fields numbered after the parser's
+	// own: field NumFields()+f is linemeta.Field f, so rules name them like
+	// captured fields (see MetaNames). The caller of Parse sets Meta for
+	// the line; Parse leaves it alone. Nil for plain files.
+	Meta []linemeta.Value
 
 	// json holds a JSON rule's scratch space, made on first use.
 	json *jsonScratch
@@ -40,6 +49,10 @@ type Match struct {
 
 // Field returns field i's bytes, nil when the field did not take part.
 func (m *Match) Field(i int) []byte {
+	if 2*i+1 >= len(m.Index) {
+		b, _ := m.MetaField(i)
+		return b
+	}
 	if !m.Present(i) {
 		return nil
 	}
@@ -50,10 +63,36 @@ func (m *Match) Field(i int) []byte {
 	return m.Data[s:e]
 }
 
-// Present reports whether field i took part in the match.
+// Present reports whether field i took part in the match (for a field past
+// the parser's own, whether the line's input gave that value).
 func (m *Match) Present(i int) bool {
-	return i >= 0 && 2*i+1 < len(m.Index) && m.Index[2*i] >= 0
+	if i >= 0 && 2*i+1 >= len(m.Index) {
+		_, ok := m.MetaField(i)
+		return ok
+	}
+	return i >= 0 && m.Index[2*i] >= 0
 }
+
+// MetaField returns field i when it is past the parser's own fields: the
+// line's value of linemeta.Field i-NumFields(), and whether it has one.
+func (m *Match) MetaField(i int) ([]byte, bool) {
+	f := i - m.NumFields()
+	if f < 0 || f >= int(linemeta.NumFields) {
+		return nil, false
+	}
+	for j := range m.Meta {
+		if m.Meta[j].Field == linemeta.Field(f) {
+			return m.Meta[j].Value, true
+		}
+	}
+	return nil, false
+}
+
+// MetaNames returns the names rules use for the values of Match.Meta, in
+// the order they are numbered after a parser's own fields: a rule's fields
+// are its parser's FieldNames followed by these (a parser's own field of
+// the same name comes first, so it wins).
+func MetaNames() []string { return linemeta.Names() }
 
 // NumFields is the number of fields the Match has room for.
 func (m *Match) NumFields() int { return len(m.Index) / 2 }

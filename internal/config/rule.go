@@ -10,6 +10,7 @@ import (
 
 	"github.com/logspan/logspan/internal/redact"
 	"github.com/logspan/logspan/internal/sampling"
+	"github.com/logspan/logspan/internal/source/linemeta"
 	"github.com/logspan/logspan/mapping"
 	"github.com/logspan/logspan/parsers"
 )
@@ -420,8 +421,15 @@ func (d *draft) compile(p *problems) *Rule {
 	if parse.JSON != nil && d.emit {
 		// A JSON rule reads the key paths its mapping names, after
 		// those listed under json.fields.
+		// A name of a value the input knows of the line (container.time,
+		// _SYSTEMD_UNIT, ...) is not a key path unless json.fields lists it.
 		j := *parse.JSON
-		j.Fields = append(append([]string(nil), j.Fields...), d.mapSpec.FieldNames()...)
+		j.Fields = append([]string(nil), j.Fields...)
+		for _, name := range d.mapSpec.FieldNames() {
+			if _, meta := linemeta.Lookup(name); !meta {
+				j.Fields = append(j.Fields, name)
+			}
+		}
 		parse.JSON = &j
 	}
 	parser, err := parsers.New(parse)
@@ -435,7 +443,9 @@ func (d *draft) compile(p *problems) *Rule {
 		// The sampler decides about callers that did not sample when it
 		// may keep their spans; mapping then makes them.
 		spec.TraceContext.KeepUnsampled = d.compileVolume(p, r)
-		m, err := mapping.New(spec, parser.FieldNames())
+		// The values an input knows of a line read as fields after the
+		// parser's own (parsers.Match.Meta).
+		m, err := mapping.New(spec, append(parser.FieldNames(), parsers.MetaNames()...))
 		if err != nil {
 			d.placeSpecErrors(p, err)
 			return nil

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/linemeta"
 )
 
 // chunk is a batch of lines copied out of the reader's buffer, so workers
@@ -11,6 +12,9 @@ import (
 type chunk struct {
 	data  []byte
 	lines []chunkLine
+	// meta holds the lines' metadata values (source.Line.Meta), their
+	// bytes copied into data; each line names its range of meta.
+	meta []chunkMeta
 
 	// The daemon's chunks hold lines of one file: the range they cover, the
 	// ticket that tracks their acknowledgement and the rules to try.
@@ -18,6 +22,14 @@ type chunk struct {
 	start, end int64
 	t          *ticket
 	rules      *ruleSet
+	// position is, for a stream's chunk, the Position of its last line.
+	position string
+}
+
+// chunkMeta is one metadata value of a line, its bytes in chunk.data.
+type chunkMeta struct {
+	field      linemeta.Field
+	start, end int
 }
 
 type chunkLine struct {
@@ -26,6 +38,8 @@ type chunkLine struct {
 	// number is the line's number in its file when reading began at the
 	// file's start, else 0; offset is where it starts.
 	number, offset int64
+	// meta is the line's range in chunk.meta.
+	metaLo, metaHi int32
 }
 
 const (
@@ -59,12 +73,32 @@ func (c *chunk) full(l *source.Line) bool {
 func (c *chunk) add(l *source.Line, startsAtZero bool) {
 	start := len(c.data)
 	c.data = append(c.data, l.Data...)
-	c.lines = append(c.lines, chunkLine{start: start, end: len(c.data), file: l.File, number: lineNumber(l.Number, startsAtZero), offset: l.Offset})
+	cl := chunkLine{start: start, end: len(c.data), file: l.File, number: lineNumber(l.Number, startsAtZero), offset: l.Offset}
+	if len(l.Meta) > 0 {
+		cl.metaLo = int32(len(c.meta))
+		for _, v := range l.Meta {
+			s := len(c.data)
+			c.data = append(c.data, v.Value...)
+			c.meta = append(c.meta, chunkMeta{field: v.Field, start: s, end: len(c.data)})
+		}
+		cl.metaHi = int32(len(c.meta))
+	}
+	c.lines = append(c.lines, cl)
 	c.end = l.End
+	c.position = l.Position
+}
+
+// lineMeta returns the metadata of l, a line of c, in buf's backing array.
+func (c *chunk) lineMeta(l *chunkLine, buf []linemeta.Value) []linemeta.Value {
+	buf = buf[:0]
+	for _, m := range c.meta[l.metaLo:l.metaHi] {
+		buf = append(buf, linemeta.Value{Field: m.field, Value: c.data[m.start:m.end]})
+	}
+	return buf
 }
 
 // recycle returns a chunk to the pool.
 func recycle(c *chunk) {
-	c.data, c.lines, c.file, c.t, c.rules = c.data[:0], c.lines[:0], nil, nil, nil
+	c.data, c.lines, c.meta, c.file, c.t, c.rules, c.position = c.data[:0], c.lines[:0], c.meta[:0], nil, nil, nil, ""
 	chunkPool.Put(c)
 }

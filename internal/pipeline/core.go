@@ -8,6 +8,7 @@ import (
 	"github.com/logspan/logspan/emit"
 	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/linemeta"
 	"github.com/logspan/logspan/mapping"
 )
 
@@ -81,8 +82,11 @@ func (c *core[T]) work(ctx context.Context, work <-chan *chunk, batcher *emit.Ba
 
 // process runs ch's lines through p; false when the batcher refused a span.
 func (c *core[T]) process(ctx context.Context, ch *chunk, p *Processor, batcher *emit.Batcher[T], h hooks[T]) bool {
-	for _, l := range ch.lines {
-		res := p.Process(ch.data[l.start:l.end])
+	var meta []linemeta.Value
+	for i := range ch.lines {
+		l := &ch.lines[i]
+		meta = ch.lineMeta(l, meta)
+		res := p.ProcessMeta(ch.data[l.start:l.end], meta)
 		c.stats.count(&res, ch.rules.matched)
 		switch {
 		case res.Rule < 0 && res.Malformed != nil:

@@ -28,7 +28,7 @@ func DryRun(rules []*config.Rule, f *source.File, w io.Writer, asJSON bool, stat
 			return err
 		}
 		stats.countLine(&line)
-		res := p.Process(line.Data)
+		res := p.ProcessMeta(line.Data, line.Meta)
 		stats.count(&res, matched)
 		out := render.Line{File: line.File, Number: line.Number, Text: string(line.Data), Matched: res.Rule >= 0}
 		if res.Malformed != nil {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/sampling"
+	"github.com/logspan/logspan/internal/source/linemeta"
 	"github.com/logspan/logspan/mapping"
 	"github.com/logspan/logspan/parsers"
 )
@@ -51,8 +52,12 @@ type Result struct {
 	Malformed error
 }
 
-// Process runs line through the rules.
-func (p *Processor) Process(line []byte) Result {
+// Process runs line, a line of a plain file, through the rules.
+func (p *Processor) Process(line []byte) Result { return p.ProcessMeta(line, nil) }
+
+// ProcessMeta runs line through the rules with the values its input knows
+// of it (source.Line.Meta), which the rules read as fields.
+func (p *Processor) ProcessMeta(line []byte, meta []linemeta.Value) Result {
 	var malformed error
 	for i, r := range p.rules {
 		m := p.matches[i]
@@ -62,6 +67,7 @@ func (p *Processor) Process(line []byte) Result {
 			}
 			continue
 		}
+		m.Meta = meta
 		res := Result{Rule: i, Match: m}
 		if r.Mapper == nil {
 			return res

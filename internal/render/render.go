@@ -23,15 +23,22 @@ type Field struct {
 	Value string `json:"value"`
 }
 
-// Fields lists the fields of m that took part in the match, in parser order.
+// Fields lists the fields of m that took part in the match, in parser
+// order, then the values the line's input gave (container.time, ...).
 func Fields(p *parsers.Parser, m *parsers.Match) []Field {
 	var out []Field
-	for i, name := range p.FieldNames() {
+	for i, name := range fieldNames(p) {
 		if m.Present(i) {
 			out = append(out, Field{Name: name, Value: string(m.Field(i))})
 		}
 	}
 	return out
+}
+
+// fieldNames are the names of a rule's fields by number: its parser's,
+// then the values inputs know of lines (parsers.Match.Meta).
+func fieldNames(p *parsers.Parser) []string {
+	return append(p.FieldNames(), parsers.MetaNames()...)
 }
 
 // Span is a span as JSON: ids in hex, times in RFC 3339 with nanoseconds
@@ -86,7 +93,7 @@ type Context struct {
 
 // Contexts lists the trace contexts Map used for a line, by role.
 func Contexts(p *parsers.Parser, out *mapping.Outcome) []Context {
-	names := p.FieldNames()
+	names := fieldNames(p)
 	name := func(i int) string {
 		if i >= 0 && i < len(names) {
 			return names[i]

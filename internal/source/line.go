@@ -1,5 +1,7 @@
 package source
 
+import "github.com/logspan/logspan/internal/source/linemeta"
+
 // Line is one line read from a file, without its line ending.
 type Line struct {
 	// Data is the line's bytes. It is valid only until the next call to the
@@ -19,4 +21,13 @@ type Line struct {
 	Truncated bool
 	// InvalidUTF8 says invalid UTF-8 sequences were replaced with U+FFFD.
 	InvalidUTF8 bool
+	// Meta are the values the line's input knows of it besides its text
+	// (a container runtime's time and stream, the journal's unit, a syslog
+	// header), which rules read as fields. Nil for plain files. Valid as
+	// long as Data is.
+	Meta []linemeta.Value
+	// Position is, for a line of a stream input (the journal), where to
+	// resume after it once it and every line before it are delivered (the
+	// journal's cursor); "" for files, which resume at End.
+	Position string
 }
