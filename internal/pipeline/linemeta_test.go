@@ -50,15 +50,15 @@ func TestRulesReadLineMeta(t *testing.T) {
 		attrs map[string]string // attribute -> value; "" = absent
 	}{
 		{
-			name: "json line from a container",
-			line: `{"id":"7","took":100,"container":{"stream":"nope"}}`,
-			meta: []linemeta.Value{{Field: linemeta.ContainerTime, Value: []byte(end)}, {Field: linemeta.ContainerStream, Value: []byte("stderr")}},
+			name:  "json line from a container",
+			line:  `{"id":"7","took":100,"container":{"stream":"nope"}}`,
+			meta:  []linemeta.Value{{Field: linemeta.ContainerTime, Value: []byte(end)}, {Field: linemeta.ContainerStream, Value: []byte("stderr")}},
 			attrs: map[string]string{"log.iostream": "stderr", "id": "7"},
 		},
 		{
-			name: "grok line from the journal: own field wins, absent stays absent",
-			line: `id=8 took=100ms host=web1`,
-			meta: []linemeta.Value{{Field: linemeta.ContainerTime, Value: []byte(end)}, {Field: linemeta.JournalUnit, Value: []byte("haproxy.service")}, {Field: linemeta.SyslogHostname, Value: []byte("other")}},
+			name:  "grok line from the journal: own field wins, absent stays absent",
+			line:  `id=8 took=100ms host=web1`,
+			meta:  []linemeta.Value{{Field: linemeta.ContainerTime, Value: []byte(end)}, {Field: linemeta.JournalUnit, Value: []byte("haproxy.service")}, {Field: linemeta.SyslogHostname, Value: []byte("other")}},
 			attrs: map[string]string{"host": "web1", "unit": "haproxy.service", "stream": ""},
 		},
 	}
