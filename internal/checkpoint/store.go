@@ -25,6 +25,8 @@ type Store struct {
 	// last is the compact encoding of the canonical entries last loaded or
 	// saved, nil when there were none (no file yet, or a corrupt one).
 	last []byte
+	// lastStreams is the same for streams.json (see Positions).
+	lastStreams []byte
 }
 
 // Open creates dir if missing (mode 0750), takes an exclusive non-blocking

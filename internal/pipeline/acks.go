@@ -20,11 +20,11 @@ import (
 type acks struct {
 	mu sync.Mutex
 	// live are the files being followed, by ID.
-	live map[uint64]*fileAcks
+	live map[uint64]*ackQueue
 	// released are files let go this run, kept so that their offsets are
 	// saved until forgotten and so that the same file found again under
 	// another name continues their queue.
-	released map[*fileid.Known]*fileAcks
+	released map[*fileid.Known]*ackQueue
 	// retained are checkpoint entries from startup not matched to a file
 	// yet (a rotated file not found so far); they are saved as they were.
 	retained map[*fileid.Known]checkpoint.Entry
@@ -35,29 +35,37 @@ type acks struct {
 	// dropped counts spans given up on while running (exporter.retry.
 	// max_elapsed was set): they are not sent again.
 	dropped int64
+	// streams are the queues of streams that can resume, by key.
+	streams map[string]*ackQueue
 }
 
-// fileAcks is the acknowledgement state of one file's content.
-type fileAcks struct {
-	file *source.Followed // nil once released
+// ackQueue is the acknowledgement state of one file's content, or of one
+// stream's lines.
+type ackQueue struct {
+	file *source.Followed // nil once released, and for a stream
 	// entry describes the file for the checkpoint once it is released.
 	entry checkpoint.Entry
 	// pushed is the end of the last ticket handed out.
 	pushed int64
 	queue  []*ticket
+	// acked is, for a stream, the Position of the last line delivered
+	// together with every line before it (see Stream).
+	acked string
 }
 
-// ticket is one chunk of lines of one file.
+// ticket is one chunk of lines of one file or stream.
 type ticket struct {
-	fa         *fileAcks
+	fa         *ackQueue
 	start, end int64
-	pending    int // spans handed to the exporter and not yet reported
-	processed  bool
-	failed     bool
+	// position is, for a stream's chunk, its last line's Position.
+	position  string
+	pending   int // spans handed to the exporter and not yet reported
+	processed bool
+	failed    bool
 }
 
 func newAcks(known map[*fileid.Known]checkpoint.Entry) *acks {
-	return &acks{live: map[uint64]*fileAcks{}, released: map[*fileid.Known]*fileAcks{}, retained: known}
+	return &acks{live: map[uint64]*ackQueue{}, released: map[*fileid.Known]*ackQueue{}, retained: known}
 }
 
 // open starts tracking a file the tailer opened.
@@ -75,7 +83,7 @@ func (a *acks) open(f *source.Followed) {
 			return
 		}
 	}
-	a.live[f.ID] = &fileAcks{file: f, pushed: f.Start}
+	a.live[f.ID] = &ackQueue{file: f, pushed: f.Start}
 }
 
 // close stops tracking f as live; k is what the tailer remembers of it
@@ -101,13 +109,63 @@ func (a *acks) push(f *source.Followed, start, end int64) *ticket {
 	defer a.mu.Unlock()
 	fa := a.live[f.ID]
 	if fa == nil {
-		fa = &fileAcks{file: f, pushed: start}
+		fa = &ackQueue{file: f, pushed: start}
 		a.live[f.ID] = fa
 	}
 	t := &ticket{fa: fa, start: start, end: end}
 	fa.queue = append(fa.queue, t)
 	fa.pushed = end
 	return t
+}
+
+// stream starts tracking a stream whose acknowledged position is from
+// (saved by the last run); a stream without key is tracked but not saved.
+func (a *acks) stream(key, from string) *ackQueue {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	q := &ackQueue{acked: from}
+	if key != "" {
+		if a.streams == nil {
+			a.streams = map[string]*ackQueue{}
+		}
+		a.streams[key] = q
+	}
+	return q
+}
+
+// pushStream hands out the ticket for a chunk of a stream whose last line
+// is at position.
+func (a *acks) pushStream(q *ackQueue, position string) *ticket {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t := &ticket{fa: q, position: position}
+	q.queue = append(q.queue, t)
+	return t
+}
+
+// positions returns the acknowledged position of every stream that can
+// resume, by key, over those saved before (kept for streams not configured
+// now, so that taking an input out for a while does not lose its place).
+func (a *acks) positions(saved map[string]string) map[string]string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]string, len(saved)+len(a.streams))
+	for k, p := range saved {
+		out[k] = p
+	}
+	for k, q := range a.streams {
+		if q.acked != "" {
+			out[k] = q.acked
+		}
+	}
+	return out
+}
+
+// hasStreams says a stream that can resume is tracked.
+func (a *acks) hasStreams() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.streams) > 0
 }
 
 // adding records a span of t handed to the exporter.
@@ -149,7 +207,7 @@ func (a *acks) reported(tickets []*ticket, failed bool) {
 }
 
 // advance pops the done tickets at the head of fa's queue.
-func (a *acks) advance(fa *fileAcks) {
+func (a *acks) advance(fa *ackQueue) {
 	for len(fa.queue) > 0 {
 		t := fa.queue[0]
 		if !t.processed || t.pending > 0 {
@@ -161,13 +219,16 @@ func (a *acks) advance(fa *fileAcks) {
 			}
 			a.dropped++
 		}
+		if t.position != "" {
+			fa.acked = t.position
+		}
 		fa.queue[0] = nil
 		fa.queue = fa.queue[1:]
 	}
 }
 
 // offset is fa's acknowledged offset.
-func (fa *fileAcks) offset() int64 {
+func (fa *ackQueue) offset() int64 {
 	if len(fa.queue) > 0 {
 		return fa.queue[0].start
 	}

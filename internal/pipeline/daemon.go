@@ -29,7 +29,11 @@ import (
 type Daemon struct {
 	// Inputs are the files to follow and their rules.
 	Inputs []config.Input
-	Sender emit.Sender
+	// Streams are the inputs that are not files (the journal, syslog),
+	// each read on a goroutine of its own (see Stream). Reload does not
+	// change them.
+	Streams []StreamInput
+	Sender  emit.Sender
 	// Export holds the batching settings.
 	Export emit.Config
 	// Settings are the daemon settings, defaults filled in.
@@ -61,6 +65,8 @@ type Daemon struct {
 	acks    *acks
 	sets    atomic.Pointer[[]*ruleSet]
 	core    *core[*ticket]
+	// positions are the streams' positions saved by the last run.
+	positions map[string]string
 }
 
 type reload struct {
@@ -122,6 +128,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	}
 	d.acks = newAcks(known)
+	d.loadPositions()
 	d.setInputs(d.Inputs)
 	d.tailer = source.NewTailer(source.TailerConfig{
 		Inputs: sourceInputs(d.Inputs), Known: ks, LastRun: lastRun,
@@ -175,10 +182,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 
 	d.tailer.Discover()
+	waitStreams := d.runStreams(ctx, work)
 	if d.Ready != nil {
 		d.Ready()
 	}
 	d.read(ctx, work)
+	waitStreams()
 
 	// Shutdown: what was read is delivered within the deadline; what is
 	// abandoned keeps its file's checkpoint before it, to be read again.
@@ -322,12 +331,17 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 	}
 }
 
-// save writes the checkpoints if they moved.
+// save writes the checkpoints and the streams' positions if they moved.
 func (d *Daemon) save() error {
 	if d.Store == nil {
 		return nil
 	}
 	written, err := d.Store.Save(d.acks.entries(d.Now(), forgetAfter))
+	if err == nil && d.acks.hasStreams() {
+		var w bool
+		w, err = d.Store.SavePositions(d.acks.positions(d.positions))
+		written = written || w
+	}
 	if err != nil {
 		d.Stats.CheckpointErrors.Add(1)
 		d.Log.Error("cannot save checkpoints", "dir", d.Store.Dir(), "err", err)
@@ -337,6 +351,22 @@ func (d *Daemon) save() error {
 		d.Stats.CheckpointWrites.Add(1)
 	}
 	return nil
+}
+
+// loadPositions reads the streams' positions saved by the last run; a
+// damaged file is set aside and the streams start as configured.
+func (d *Daemon) loadPositions() {
+	d.positions = map[string]string{}
+	if d.Store == nil || len(d.Streams) == 0 {
+		return
+	}
+	pos, err := d.Store.Positions()
+	if err != nil {
+		d.Log.Warn("stream positions not read: the journal is read from where its input starts", "err", err)
+	}
+	if pos != nil {
+		d.positions = pos
+	}
 }
 
 // Tailer returns the tailer once Run has started (for metrics), else nil.

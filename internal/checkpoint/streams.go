@@ -1,0 +1,109 @@
+package checkpoint
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// streamsFileName holds the positions of stream inputs (the journal's
+// cursor), beside checkpoints.json. It is a file of its own because the
+// two never need to change together: each is written atomically.
+const streamsFileName = "streams.json"
+
+// streamsFormat is streams.json as written:
+// {"version":1,"written":"…","positions":{"journal:haproxy.service":"s=…"}}.
+type streamsFormat struct {
+	Version   int               `json:"version"`
+	Written   time.Time         `json:"written"`
+	Positions map[string]string `json:"positions"`
+}
+
+// Positions returns the stream positions in the state directory, by stream
+// key, with a *CorruptError (and none) when the file is not valid: it is
+// then moved aside, as Open does for checkpoints.json. A missing file gives
+// none: no stream has been read yet.
+func (s *Store) Positions() (map[string]string, error) {
+	path := filepath.Join(s.dir, streamsFileName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, operatorError(s.dir, err)
+	}
+	pos, reason := decodeStreams(data)
+	if reason != nil {
+		to, err := moveAside(s.dir, path, time.Now())
+		if err != nil {
+			return nil, operatorError(s.dir, fmt.Errorf("%s is not valid (%v) and cannot be moved aside: %w", path, reason, err))
+		}
+		return map[string]string{}, &CorruptError{Path: path, Reason: reason.Error(), MovedTo: to}
+	}
+	s.mu.Lock()
+	s.lastStreams, _ = json.Marshal(pos)
+	s.mu.Unlock()
+	return pos, nil
+}
+
+func decodeStreams(data []byte) (map[string]string, error) {
+	if allZero(data) {
+		return nil, fmt.Errorf("all %d bytes are zero, as left by a crash before the data reached the disk", len(data))
+	}
+	var f struct {
+		Version   *int               `json:"version"`
+		Positions *map[string]string `json:"positions"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	switch {
+	case f.Version == nil:
+		return nil, errors.New(`no "version"`)
+	case *f.Version != formatVersion:
+		return nil, fmt.Errorf("version %d, this logspan reads version %d", *f.Version, formatVersion)
+	case f.Positions == nil:
+		return nil, errors.New(`no "positions"`)
+	}
+	for k := range *f.Positions {
+		if k == "" {
+			return nil, errors.New("a position without a stream key")
+		}
+	}
+	return *f.Positions, nil
+}
+
+// SavePositions writes the stream positions atomically, as Save does the
+// file checkpoints, and only when they changed since the last load or save.
+func (s *Store) SavePositions(pos map[string]string) (written bool, err error) {
+	for k := range pos {
+		if k == "" {
+			return false, errors.New("refusing to save stream positions: a position without a stream key")
+		}
+	}
+	key, err := json.Marshal(pos) // map keys sorted: stable
+	if err != nil {
+		return false, fmt.Errorf("encode stream positions: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lock == nil {
+		return false, fmt.Errorf("save stream positions in %s: store is closed", s.dir)
+	}
+	if s.lastStreams != nil && bytes.Equal(key, s.lastStreams) {
+		return false, nil
+	}
+	data, err := encodeJSON(streamsFormat{Version: formatVersion, Written: time.Now().UTC(), Positions: pos})
+	if err != nil {
+		return false, fmt.Errorf("encode stream positions: %w", err)
+	}
+	if err := writeAtomic(s.dir, streamsFileName, data); err != nil {
+		return false, fmt.Errorf("save stream positions: %w", err)
+	}
+	s.lastStreams = key
+	return true, nil
+}

@@ -1,0 +1,103 @@
+package pipeline
+
+import (
+	"context"
+	"sync"
+
+	"github.com/logspan/logspan/internal/config"
+	"github.com/logspan/logspan/internal/source"
+)
+
+// Stream is an input whose lines arrive as they are produced instead of
+// being read from files: the systemd journal, a syslog socket. The daemon
+// reads every stream on a goroutine of its own, runs its lines through the
+// stream's rules like a file's, and keeps, per stream, the Position of the
+// last line that was delivered together with every line before it, so that
+// a stream that can replay (the journal) resumes there after a restart.
+type Stream interface {
+	// Key names the stream in the state directory, stable across
+	// restarts (e.g. "journal:haproxy.service"); "" means the stream
+	// cannot resume, and nothing is kept (syslog).
+	Key() string
+	// Run reads lines until ctx ends, starting just after position from
+	// ("" = where the input starts by its own configuration). It hands
+	// the lines at hand to deliver, in order, at least one at a time;
+	// deliver copies them, so the slice and the bytes may be reused once
+	// it returns. deliver blocks while the pipeline is full (the
+	// backpressure) and fails only once ctx has ended; Run then returns.
+	// Run returns before ctx ends only for a problem it cannot recover
+	// from, which the daemon logs.
+	Run(ctx context.Context, from string, deliver func([]source.Line) error) error
+}
+
+// StreamInput is a stream and the rules its lines go through.
+type StreamInput struct {
+	// Name names the stream in messages (and is the File of its lines
+	// when the stream gives none), e.g. "journal haproxy.service".
+	Name   string
+	Stream Stream
+	Rules  []*config.Rule
+}
+
+// runStreams starts a reading goroutine per stream; wait returns once all
+// have stopped, which they do when ctx ends.
+func (d *Daemon) runStreams(ctx context.Context, work chan<- *chunk) (wait func()) {
+	var wg sync.WaitGroup
+	for _, s := range d.Streams {
+		q := d.acks.stream(s.Stream.Key(), d.positions[s.Stream.Key()])
+		set := &ruleSet{rules: s.Rules, matched: d.Stats.counters(s.Rules)}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.readStream(ctx, s, set, q, work)
+		}()
+	}
+	return wg.Wait
+}
+
+// readStream runs one stream, turning what it delivers into chunks with
+// tickets on the stream's queue.
+func (d *Daemon) readStream(ctx context.Context, s StreamInput, set *ruleSet, q *ackQueue, work chan<- *chunk) {
+	var cur *chunk
+	send := func() error {
+		c := cur
+		cur = nil
+		c.ticketed(d.acks.pushStream(q, c.position))
+		select {
+		case work <- c:
+			return nil
+		case <-ctx.Done():
+			// Never handed to a worker: its ticket stays undone, so the
+			// stream's position stays before its lines.
+			recycle(c)
+			return ctx.Err()
+		}
+	}
+	deliver := func(lines []source.Line) error {
+		for i := range lines {
+			l := lines[i]
+			if l.File == "" {
+				l.File = s.Name
+			}
+			if cur != nil && cur.full(&l) {
+				if err := send(); err != nil {
+					return err
+				}
+			}
+			if cur == nil {
+				cur = newChunk(set, nil, 0)
+			}
+			d.core.read(&l, false)
+			cur.add(&l, false)
+		}
+		if cur == nil {
+			return ctx.Err()
+		}
+		return send()
+	}
+	from := q.acked
+	err := s.Stream.Run(ctx, from, deliver)
+	if ctx.Err() == nil {
+		d.Log.Error("input stopped: its lines are no longer read until logspan restarts", "input", s.Name, "err", err)
+	}
+}
