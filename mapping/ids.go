@@ -7,8 +7,12 @@ import (
 )
 
 // idBufSize is the largest rule+line that IDs hashes from a stack buffer;
-// longer lines take the streaming hash, which allocates.
-const idBufSize = 4096
+// longer lines take the streaming hash, which allocates. Most lines fit
+// idSmallBufSize, whose buffer costs less to clear on every line.
+const (
+	idSmallBufSize = 512
+	idBufSize      = 4096
+)
 
 // IDs derives a span's trace id and span id from the rule's name and the
 // line's bytes, so that importing the same log twice (after a crash, or a
@@ -23,12 +27,10 @@ const idBufSize = 4096
 // is ever all zeros (OpenTelemetry would treat it as missing).
 func IDs(rule string, line []byte) (trace.TraceID, trace.SpanID) {
 	var sum [sha256.Size]byte
-	if n := len(rule) + 1 + len(line); n <= idBufSize {
-		var buf [idBufSize]byte
-		copy(buf[:], rule)
-		buf[len(rule)] = 0
-		copy(buf[len(rule)+1:], line)
-		sum = sha256.Sum256(buf[:n])
+	if n := len(rule) + 1 + len(line); n <= idSmallBufSize {
+		sum = sumSmall(rule, line)
+	} else if n <= idBufSize {
+		sum = sumLarge(rule, line)
 	} else {
 		h := sha256.New()
 		h.Write([]byte(rule))
@@ -47,4 +49,22 @@ func IDs(rule string, line []byte) (trace.TraceID, trace.SpanID) {
 		sid[7] = 1
 	}
 	return tid, sid
+}
+
+// sumSmall and sumLarge hash rule, 0x00, line from a stack buffer of their
+// size; they are apart so that a short line does not clear the large one.
+func sumSmall(rule string, line []byte) [sha256.Size]byte {
+	var buf [idSmallBufSize]byte
+	copy(buf[:], rule)
+	buf[len(rule)] = 0
+	n := copy(buf[len(rule)+1:], line)
+	return sha256.Sum256(buf[:len(rule)+1+n])
+}
+
+func sumLarge(rule string, line []byte) [sha256.Size]byte {
+	var buf [idBufSize]byte
+	copy(buf[:], rule)
+	buf[len(rule)] = 0
+	n := copy(buf[len(rule)+1:], line)
+	return sha256.Sum256(buf[:len(rule)+1+n])
 }

@@ -31,7 +31,7 @@ func TestIDs(t *testing.T) {
 	}
 	// The documented construction, for lines on both sides of the stack
 	// buffer's size.
-	for _, n := range []int{0, 10, idBufSize - 8, idBufSize - 7, idBufSize - 6, idBufSize, 3 * idBufSize} {
+	for _, n := range []int{0, 10, idSmallBufSize - 9, idSmallBufSize - 8, idSmallBufSize - 7, idBufSize - 8, idBufSize - 7, idBufSize - 6, idBufSize, 3 * idBufSize} {
 		l := bytes.Repeat([]byte{'x'}, n)
 		sum := sha256.Sum256(append([]byte("haproxy\x00"), l...))
 		tid, sid := IDs("haproxy", l)

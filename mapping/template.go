@@ -121,13 +121,15 @@ func (t *template) render(m *Mapper, match *parsers.Match, reuse string) string 
 }
 
 // bytesToString converts b to a valid UTF-8 string, returning reuse when it
-// already holds the same text (comparing costs no allocation).
+// already holds the same text (comparing costs no allocation). reuse came
+// from here, so it is valid: a value that repeats, as most do from line to
+// line, is not validated again.
 func bytesToString(b []byte, reuse string) string {
-	if !utf8.Valid(b) {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
 	if string(b) == reuse {
 		return reuse
+	}
+	if !utf8.Valid(b) {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
 	}
 	return string(b)
 }

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"bytes"
 	"errors"
 
 	"go.opentelemetry.io/otel/trace"
@@ -97,10 +98,17 @@ func ParseTraceParent(s []byte) (TraceParent, error) {
 // before it (or anywhere, when none is valid) failed validation, which the
 // caller counts, since it usually means a client sends broken headers.
 func FindTraceParent(b []byte) (tp TraceParent, found, invalid bool) {
-	for i := 0; i+traceParentLen <= len(b); i++ {
-		// Cheap filter first: the first dash is at offset 2.
-		if b[i+2] != '-' {
-			continue
+	// Candidates are found by their first dash, at offset 2, which
+	// IndexByte finds many bytes at a time.
+	for from := 2; from < len(b); {
+		j := bytes.IndexByte(b[from:], '-')
+		if j < 0 {
+			break
+		}
+		i := from + j - 2
+		from += j + 1
+		if i+traceParentLen > len(b) {
+			break
 		}
 		if i > 0 && isTokenByte(b[i-1]) {
 			continue
@@ -117,7 +125,8 @@ func FindTraceParent(b []byte) (tp TraceParent, found, invalid bool) {
 			return p, true, invalid
 		}
 		invalid = true
-		i = end - 1
+		// The next candidate starts after this token.
+		from = max(from, end+2)
 	}
 	return TraceParent{}, false, invalid
 }
@@ -125,19 +134,19 @@ func FindTraceParent(b []byte) (tp TraceParent, found, invalid bool) {
 // shapedTraceParent reports whether b starts with hh-32h-16h-2h, hex of any
 // case: the shape that makes a value "meant to be" a traceparent.
 func shapedTraceParent(b []byte) bool {
-	if len(b) < traceParentLen {
+	if len(b) < traceParentLen || b[2] != '-' || b[35] != '-' || b[52] != '-' {
 		return false
 	}
-	for i := range traceParentLen {
-		switch i {
-		case 2, 35, 52:
-			if b[i] != '-' {
-				return false
-			}
-		default:
-			if !isAnyHex(b[i]) {
-				return false
-			}
+	return allAnyHexTab(b[:2]) && allAnyHexTab(b[3:35]) && allAnyHexTab(b[36:52]) && allAnyHexTab(b[53:55])
+}
+
+// allAnyHexTab reports whether every byte of b is a hex digit of either
+// case, by table: the test runs on every dash-led token of a searched
+// field.
+func allAnyHexTab(b []byte) bool {
+	for _, c := range b {
+		if !anyHex[c] {
+			return false
 		}
 	}
 	return true
@@ -164,25 +173,42 @@ func isTokenByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.'
 }
 
-func isAnyHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
+func isAnyHex(c byte) bool { return anyHex[c] }
 
-// lowerHex decodes one lowercase hex digit; W3C forbids uppercase.
-func lowerHex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
+// lowerHexVal is each byte's value as a lowercase hex digit (W3C forbids
+// uppercase), 0xff for any other byte: a table, since ids are decoded on
+// every line that carries a context.
+var lowerHexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+	}
+	return t
+}()
+
+// anyHex says which bytes are hex digits of either case.
+var anyHex = func() (t [256]bool) {
+	for _, c := range []byte("0123456789abcdefABCDEF") {
+		t[c] = true
+	}
+	return t
+}()
+
+// lowerHex decodes one lowercase hex digit.
+func lowerHex(c byte) (byte, bool) {
+	v := lowerHexVal[c]
+	return v, v < 16
 }
 
+// hexByte decodes two lowercase hex digits.
 func hexByte(hi, lo byte) (byte, bool) {
-	h, ok1 := lowerHex(hi)
-	l, ok2 := lowerHex(lo)
-	return h<<4 | l, ok1 && ok2
+	h, l := lowerHexVal[hi], lowerHexVal[lo]
+	return h<<4 | l, h|l < 16
 }
 
 // maxTraceStateMembers is the W3C limit on tracestate list members.

@@ -166,5 +166,43 @@ func FuzzTraceParent(f *testing.F) {
 		if err == nil && isTraceParentShaped(b) && !found {
 			t.Fatalf("FindTraceParent missed %q", b)
 		}
+		// The search by IndexByte finds what a byte-by-byte scan finds.
+		rtp, rfound, rinvalid := findTraceParentBytewise(b)
+		if got2, found2, invalid2 := FindTraceParent(b); got2 != rtp || found2 != rfound || invalid2 != rinvalid {
+			t.Fatalf("FindTraceParent(%q) = %+v %v %v, byte-by-byte %+v %v %v", b, got2, found2, invalid2, rtp, rfound, rinvalid)
+		}
 	})
+}
+
+// findTraceParentBytewise is FindTraceParent as a plain scan of every
+// offset, the reference the fuzz target compares it with.
+func findTraceParentBytewise(b []byte) (tp TraceParent, found, invalid bool) {
+	for i := 0; i+traceParentLen <= len(b); i++ {
+		if i > 0 && isTokenByte(b[i-1]) {
+			continue
+		}
+		ok := true
+		for j := 0; j < traceParentLen; j++ {
+			c := b[i+j]
+			if j == 2 || j == 35 || j == 52 {
+				ok = ok && c == '-'
+			} else {
+				ok = ok && (c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')
+			}
+		}
+		if !ok {
+			continue
+		}
+		end := i + traceParentLen
+		for end < len(b) && isTokenByte(b[end]) {
+			end++
+		}
+		p, err := ParseTraceParent(b[i:end])
+		if err == nil {
+			return p, true, invalid
+		}
+		invalid = true
+		i = end - 1
+	}
+	return TraceParent{}, false, invalid
 }
