@@ -95,6 +95,8 @@ type attrRule struct {
 	group int
 	// absent are values that mean "no value" for this attribute only.
 	absent [][]byte
+	// sanitizeSQL replaces the value's SQL literals with "?".
+	sanitizeSQL bool
 }
 
 // isAbsent reports whether v is one of the attribute's own absent values.
@@ -389,7 +391,25 @@ func compileAttr(i int, a AttributeSpec, fi fieldIndex) (attrRule, *SpecError) {
 		}
 		r.absent = append(r.absent, []byte(v))
 	}
+	switch a.Sanitize {
+	case "":
+	case "sql":
+		if typ != typeString || r.field < 0 {
+			return r, specErr(path+".sanitize", "sanitize applies to a string attribute read from a field")
+		}
+		r.sanitizeSQL = true
+	default:
+		return r, specErr(path+".sanitize", "unknown sanitizer %q (expected sql)", a.Sanitize)
+	}
 	return r, nil
+}
+
+// convertSQL makes a string attribute of SQL text v with its literals
+// replaced (AttributeSpec.Sanitize "sql"), in a buffer of its own so that
+// other attributes do not pay for it.
+func convertSQL(key attribute.Key, v []byte, reuse string) (attribute.KeyValue, bool) {
+	var buf [1024]byte
+	return key.String(bytesToString(sanitizeSQL(buf[:0], v), reuse)), true
 }
 
 var typeNames = [...]string{typeString: "string", typeInt: "int", typeFloat: "float", typeBool: "bool (true, false, 1 or 0)"}
@@ -493,7 +513,12 @@ func (m *Mapper) Map(match *parsers.Match, s *Span) (Outcome, error) {
 		if !ok || r.isAbsent(v) {
 			continue
 		}
-		kv, ok := convert(r.key, r.typ, v, reusable(s.Attributes, r.key))
+		var kv attribute.KeyValue
+		if r.sanitizeSQL {
+			kv, ok = convertSQL(r.key, v, reusable(s.Attributes, r.key))
+		} else {
+			kv, ok = convert(r.key, r.typ, v, reusable(s.Attributes, r.key))
+		}
 		if !ok {
 			out.BadValues++
 			continue

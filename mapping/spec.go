@@ -158,6 +158,11 @@ type AttributeSpec struct {
 	// only, on top of Spec.Absent: HAProxy logs status -1 when it sent no
 	// response, which is no status code, while a -1 timer is worth keeping.
 	Absent []string
+	// Sanitize "sql" replaces the literals of SQL text with "?" and drops
+	// its comments (see sanitizeSQL), as the database conventions require
+	// of db.query.text by default: a logged statement holds whatever data
+	// the application put in it. "" keeps the value as it is.
+	Sanitize string
 }
 
 // EventSpec is one phase: a named event after a duration field.

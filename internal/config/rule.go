@@ -289,7 +289,7 @@ func (d *draft) timeSpec(k map[string]*yaml.Node, path string) mapping.TimeSpec 
 func decodeAttributes(d *draft, n *yaml.Node) {
 	for j, an := range d.list(n, "attributes") {
 		at := fmt.Sprintf("attributes[%d]", j)
-		a := d.keys(an, at, "name", "field", "type", "value", "absent")
+		a := d.keys(an, at, "name", "field", "type", "value", "absent", "sanitize")
 		var spec mapping.AttributeSpec
 		if v := a["name"]; v != nil {
 			spec.Name = d.str(v, at+".name")
@@ -305,6 +305,9 @@ func decodeAttributes(d *draft, n *yaml.Node) {
 		}
 		if v := a["absent"]; v != nil {
 			spec.Absent = d.strList(v, at+".absent", false)
+		}
+		if v := a["sanitize"]; v != nil {
+			spec.Sanitize = d.str(v, at+".sanitize")
 		}
 		d.mapSpec.Attributes = append(d.mapSpec.Attributes, spec)
 	}

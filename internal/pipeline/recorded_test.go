@@ -366,8 +366,8 @@ func checkStatement(t *testing.T, where string, res Result, got, rule, stamp, du
 			if got := attr(s, "db.system.name").String(); got != "postgresql" || s.Service != "postgresql" {
 				t.Errorf("%s: db.system.name %q, service %q", where, got, s.Service)
 			}
-			if got := attr(s, "db.query.text").String(); !stderr && got != text {
-				t.Errorf("%s: db.query.text %q, want the whole statement %q", where, got, text)
+			if got, want := attr(s, "db.query.text").String(), sanitizedByHand(text); !stderr && got != want {
+				t.Errorf("%s: db.query.text %q, want the statement without its comment and literals %q", where, got, want)
 			}
 		}
 		return
@@ -435,4 +435,13 @@ func TestRecordedPostgreSQL(t *testing.T) {
 	if spans != len(sqlCallers)+2 {
 		t.Errorf("stderr: %d statement lines, want %d", spans, len(sqlCallers)+2)
 	}
+}
+
+// sanitizedByHand is what db.query.text holds for the recorded statements,
+// which are simple enough for three regexps: the sqlcommenter comment goes,
+// strings and numbers become "?".
+func sanitizedByHand(stmt string) string {
+	stmt = regexp.MustCompile(`\s*/\*.*?\*/`).ReplaceAllString(stmt, "")
+	stmt = regexp.MustCompile(`'[^']*'`).ReplaceAllString(stmt, "?")
+	return regexp.MustCompile(`\b[0-9]+\b`).ReplaceAllString(stmt, "?")
 }
