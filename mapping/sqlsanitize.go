@@ -15,8 +15,9 @@ const maxSanitized = 4096
 
 // sanitizeSQL appends q with its literals replaced by "?" to dst. It is a
 // lexer, not a parser: it knows PostgreSQL's quoting (standard strings with
-// ” inside, E” strings with backslash escapes, B” and X” bit strings,
-// U&” strings, dollar quoting $tag$...$tag$, "quoted identifiers") and
+// a doubled quote inside, E-prefixed strings with backslash escapes, B- and
+// X-prefixed bit strings, U&-prefixed strings, dollar quoting
+// $tag$...$tag$, "quoted identifiers") and
 // its comments (-- to the end of the line, nested /* */), which is what it
 // takes to tell literals from the rest. Unterminated quotes and comments
 // swallow the rest of the text, so nothing after them leaks.
@@ -118,8 +119,9 @@ func appendPlaceholder(dst []byte) []byte {
 }
 
 // skipQuoted returns the index after the quote closing a string that
-// starts at i (just past its opening quote); ” is a quote inside, and so
-// is \' when backslash says the string is an E” one.
+// starts at i (just past its opening quote); a doubled quote is a quote
+// inside, and so is a backslashed one when backslash says the string is
+// E-prefixed.
 func skipQuoted(q []byte, i int, backslash bool) int {
 	for i < len(q) {
 		switch q[i] {
