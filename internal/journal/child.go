@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os/exec"
 	"strings"
@@ -45,7 +46,7 @@ func startChild(ctx context.Context, program string, args []string, log *slog.Lo
 	c := &child{cmd: cmd, stdout: stdout, stderr: &stderrLog{log: log}}
 	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("cannot run %s: not found (%s)", program, notFoundHint)
 		}
 		return nil, fmt.Errorf("cannot run %s: %w", program, err)
