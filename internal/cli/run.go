@@ -106,6 +106,7 @@ func runDaemon(ctx context.Context, env *Env, log *slog.Logger, f runFlags, path
 		Inputs: inputs, Export: ecfg, Settings: settings, Store: store, Entries: entries,
 		Log: log, Stats: stats, Health: &pipeline.Health{},
 	}
+	d.Streams = append(d.Streams, journalStreams(inputs, log)...)
 	metrics := pipeline.NewMetrics(d)
 	ecfg.Observe = metrics.Observe
 	d.Export = ecfg

@@ -21,6 +21,9 @@ type Input struct {
 	// Timezone names the zone that "Local" means for this input's times
 	// ("" for the machine's own).
 	Timezone string
+	// Journal, when not nil, makes this a journal input: it reads the
+	// systemd journal instead of Paths (journal.go).
+	Journal *JournalInput
 }
 
 // decodeInputs reads the inputs: list; ruleNames are the rules the file
@@ -29,9 +32,10 @@ func decodeInputs(p *problems, n *yaml.Node, ruleNames map[string]bool, opts Opt
 	var out []inputDraft
 	for i, in := range p.list(n, "inputs") {
 		what := fmt.Sprintf("inputs[%d]", i)
-		k := p.keys(in, what, "paths", "exclude", "rules", "timezone", "start")
+		k := p.keys(in, what, "paths", "exclude", "rules", "timezone", "start", "journal")
 		d := inputDraft{node: in}
-		if k["paths"] == nil {
+		d.Journal = decodeJournalInput(p, k, what)
+		if k["paths"] == nil && d.Journal == nil {
 			p.at(in, "%s has no paths: (expected a list of files or globs, e.g. [/var/log/haproxy.log*])", what)
 		}
 		d.Paths = p.strList(k["paths"], what+".paths")
@@ -69,6 +73,7 @@ func decodeInputs(p *problems, n *yaml.Node, ruleNames map[string]bool, opts Opt
 		}
 		out = append(out, d)
 	}
+	checkJournalKeys(p, out)
 	if n != nil && n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
 		p.at(n, "inputs: the list is empty (leave inputs: out to give paths on the command line)")
 	}

@@ -220,7 +220,7 @@ func (r *run) read(out io.Reader) error {
 			r.cursors = append(r.cursors, e.cursor...)
 			cursorEnds = append(cursorEnds, len(r.cursors))
 			r.lines = append(r.lines, source.Line{
-				Data: e.message, Meta: e.meta, File: r.s.name,
+				Data: e.message, Meta: e.meta,
 				Truncated: e.truncated, InvalidUTF8: e.invalidUTF8,
 			})
 		}
