@@ -38,12 +38,16 @@ func startHarness(t *testing.T, opts Options, from string, now time.Time) *harne
 	h := &harness{lines: make(chan got, 1000), waits: make(chan time.Duration), fire: make(chan time.Time), log: &logBuffer{}, done: make(chan error, 1)}
 	h.s = New(opts, "", h.log.logger())
 	h.s.now = func() time.Time { return now }
-	h.s.after = func(d time.Duration) <-chan time.Time {
-		h.waits <- d
-		return h.fire
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
+	h.s.after = func(d time.Duration) <-chan time.Time {
+		select {
+		case h.waits <- d:
+			return h.fire
+		case <-ctx.Done():
+			return nil // Run sees ctx end
+		}
+	}
 	go func() {
 		h.done <- h.s.Run(ctx, from, func(ls []source.Line) error {
 			for _, l := range ls {
