@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
-# End-to-end test of `logspan run` with a real HAProxy and a real Jaeger, on
-# loopback only:
+# End-to-end test of `logspan run` with a real nginx, a real HAProxy and a
+# real Jaeger, on loopback only:
 #
-#   client (OTel SDK) --HTTP--> HAProxy --HTTP--> backend (OTel SDK)
-#        |                        | syslog/UDP          |
-#        |                    logsink -> haproxy.log    |
-#        |                        | logspan run         |
-#        +-----OTLP/gRPC------> Jaeger v2 (memory) <----+
+#   client (OTel SDK) --HTTP--> [nginx -->] HAProxy --HTTP--> backend (OTel SDK)
+#        |                        |           | syslog/UDP          |
+#        |            nginx.json.log    logsink -> haproxy.log      |
+#        |                        +-----+-----+                     |
+#        |                              | logspan run               |
+#        +-----OTLP/gRPC------> Jaeger v2 (memory) <----------------+
 #
 # The client sends a few hundred requests through HAProxy's two HTTP
-# frontends (one rewriting traceparent, one plain, see e2e/haproxy.cfg) and
-# one through its TCP frontend. Midway the log is rotated by rename (the
-# sink reopens it on SIGHUP, as rsyslog does) and logspan is restarted with
-# SIGTERM. Then e2e/cmd/check verifies every trace through Jaeger's query
-# API: client span -> exactly one HAProxy span -> backend span.
+# frontends (one rewriting traceparent, one plain, see e2e/haproxy.cfg),
+# through nginx (the README's log format and forwarding recipe) in front of
+# the rewriting one, and one through HAProxy's TCP frontend. logspan follows
+# both logs, each with its shipped rule (the inputs: of the rules file
+# made here). Midway the logs are rotated by rename (the sink reopens
+# haproxy.log on SIGHUP, as rsyslog does; nginx on SIGUSR1) and logspan is
+# restarted with SIGTERM. Then e2e/cmd/check verifies every trace through
+# Jaeger's query API: client span -> [exactly one nginx span ->] exactly one
+# HAProxy span -> backend span.
 #
 # Usage: e2e/run.sh [flags for e2e/cmd/check, e.g. -html /tmp/trace.html]
 #
-# Needs Go and the Go module proxy; installs Debian's haproxy with apt-get
-# when it is missing. The first run builds Jaeger from e2e/jaeger (about 6
+# Needs Go, the Go module proxy and Debian's nginx; installs Debian's haproxy
+# with apt-get when it is missing. The first run builds Jaeger from e2e/jaeger (about 6
 # minutes of CPU and 2.3 GB of memory) into
 # ${XDG_CACHE_HOME:-~/.cache}/logspan-e2e/jaeger-VERSION, and later runs reuse
 # it. Environment (all optional):
@@ -28,7 +33,8 @@
 #   E2E_KEEP=1     keep the work directory after a success too
 #   E2E_JAEGER_BIN a Jaeger v2 binary to use instead of building one
 #   E2E_BUILD_P    go build -p for logspan and the e2e programs (Go's default)
-#   E2E_RULES      logspan's rules file (e2e/rules.yaml)
+#   E2E_RULES      the e2e rules (e2e/rules.yaml); run.sh adds the shipped
+#                  rules the other programs need and the inputs:
 #   E2E_LOGSPAN    a logspan binary to test (default: built from this checkout)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -58,7 +64,8 @@ cleanup() {
   if [ "$rc" -ne 0 ]; then
     echo
     log "FAILED (exit $rc); logs and state kept in $WORK"
-    for f in log/haproxy.log.1 log/haproxy.log haproxy-stderr.log logsink.log backend.log client.log jaeger.log check.log logspan.log; do
+    for f in log/haproxy.log.1 log/haproxy.log log/nginx.json.log.1 log/nginx.json.log nginx/error.log haproxy-stderr.log nginx-stderr.log \
+      logsink.log backend.log client.log jaeger.log check.log logspan.log; do
       [ -s "$WORK/$f" ] || continue
       echo "----- tail of $WORK/$f"
       case $f in
@@ -76,7 +83,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for v in OTLP_PORT QUERY_PORT QUERY_GRPC_PORT BACKEND_PORT SINK_PORT REWRITE_PORT PLAIN_PORT TCP_PORT METRICS_PORT; do
+for v in OTLP_PORT QUERY_PORT QUERY_GRPC_PORT BACKEND_PORT SINK_PORT REWRITE_PORT PLAIN_PORT TCP_PORT NGINX_PORT METRICS_PORT; do
   free_port "$v"
 done
 
@@ -91,6 +98,9 @@ if [ ! -x "$HAPROXY" ]; then
   HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 fi
 log "$("$HAPROXY" -v | head -n 1)"
+NGINX=${E2E_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+[ -x "$NGINX" ] || fail "nginx is missing (Debian: apt-get install nginx)"
+log "$("$NGINX" -v 2>&1)"
 
 if [ ! -x "$JAEGER_BIN" ]; then
   log "building Jaeger $JAEGER_VERSION into $JAEGER_BIN (first run only: ~6 min of CPU, 2.3 GB of memory)"
@@ -109,7 +119,74 @@ if [ -n "${E2E_LOGSPAN:-}" ]; then
   cp "$E2E_LOGSPAN" "$BIN/logspan"
 fi
 "$BIN/logspan" version
-"$BIN/logspan" check --config "$RULES"
+
+# The rules: e2e/rules.yaml (HAProxy's, with the captures of haproxy.cfg),
+# the shipped rules of the other programs as they are in ../rules.yaml, and
+# one input per log.
+shipped_rule() { # name: that rule's block of rules.yaml
+  awk -v n="$1" '/^  - name: / { on = ($3 == n) } /^[^ #]/ { on = 0 } on' rules.yaml
+}
+{
+  cat "$RULES"
+  echo
+  echo "  # ----- added by e2e/run.sh: the shipped rules, from rules.yaml"
+  for r in nginx_json; do
+    block=$(shipped_rule "$r")
+    [ -n "$block" ] || fail "rules.yaml has no rule $r"
+    printf '%s\n' "$block"
+  done
+  cat <<EOF
+
+inputs:
+  - paths: ['$WORK/log/haproxy.log*']
+    rules: [haproxy_http, haproxy_tcp]
+    start: beginning
+  - paths: ['$WORK/log/nginx.json.log*']
+    rules: [nginx_json]
+    start: beginning
+EOF
+} >"$WORK/rules.yaml"
+"$BIN/logspan" check --config "$WORK/rules.yaml"
+
+# nginx: the README's log formats and forwarding maps, verbatim (the first
+# block without its access_log line, which names a system path), and a
+# server as the README's third block, in front of fe_rewrite.
+readme_nginx_block() { # N: the Nth nginx block of "See nginx in your traces"
+  awk -v n="$1" '
+    /^## / { sec = ($0 == "## See nginx in your traces") }
+    sec && /^```nginx$/ { k++; blk = (k == n); next }
+    blk && /^```$/ { blk = 0; next }
+    blk' README.md
+}
+readme_nginx_block 3 | grep -q 'proxy_set_header traceparent $forwarded_traceparent;' ||
+  fail "README's nginx server block does not forward \$forwarded_traceparent"
+mkdir -p "$WORK/nginx"
+chmod 755 "$WORK" # nginx's workers run as nobody when run.sh is root
+cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events {}
+http {
+    client_body_temp_path $WORK/nginx/body;
+    proxy_temp_path $WORK/nginx/proxy;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+$(readme_nginx_block 1 | grep -v '^access_log ')
+$(readme_nginx_block 2)
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        access_log $WORK/log/nginx.json.log logspan_json_fwd;
+        location / {
+            proxy_set_header traceparent \$forwarded_traceparent;
+            proxy_pass http://127.0.0.1:$REWRITE_PORT;
+        }
+    }
+}
+EOF
+"$NGINX" -t -q -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" || fail "nginx -t (see $WORK/nginx/nginx.conf)"
 
 # --- start ----------------------------------------------------------------
 log "starting Jaeger (OTLP 127.0.0.1:$OTLP_PORT, query http://127.0.0.1:$QUERY_PORT)"
@@ -138,24 +215,31 @@ wait_port haproxy "$REWRITE_PORT" 30
 wait_port haproxy "$PLAIN_PORT" 30
 wait_port haproxy "$TCP_PORT" 30
 
+log "starting nginx (:$NGINX_PORT, in front of fe_rewrite)"
+start nginx "$WORK/nginx-stderr.log" "$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
+wait_port nginx "$NGINX_PORT" 30
+
 start_logspan() {
   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$OTLP_PORT \
-    start logspan "$WORK/logspan.log" "$BIN/logspan" run --config "$RULES" \
-    --state-dir "$WORK/state" --listen "127.0.0.1:$METRICS_PORT" --start beginning "$WORK/log/haproxy.log*"
+    start logspan "$WORK/logspan.log" "$BIN/logspan" run --config "$WORK/rules.yaml" \
+    --state-dir "$WORK/state" --listen "127.0.0.1:$METRICS_PORT"
   wait_port logspan "$METRICS_PORT" 30
 }
-log "starting logspan run (following $WORK/log/haproxy.log*)"
+log "starting logspan run (following haproxy.log* and nginx.json.log* in $WORK/log)"
 start_logspan
 
 # --- traffic, with a rotation and a restart midway -------------------------
 log "client: $REQUESTS requests over ${DURATION}s, then one through the TCP frontend"
 start client "$WORK/client.log" "$BIN/client" -requests "$REQUESTS" -duration "${DURATION}s" \
   -rewrite "http://127.0.0.1:$REWRITE_PORT" -plain "http://127.0.0.1:$PLAIN_PORT" -tcp "127.0.0.1:$TCP_PORT" \
+  -nginx "http://127.0.0.1:$NGINX_PORT" \
   -otlp "127.0.0.1:$OTLP_PORT" -out "$WORK/requests.json"
 sleep $((DURATION / 3))
-log "rotating: mv haproxy.log haproxy.log.1, SIGHUP to the sink"
+log "rotating: mv haproxy.log haproxy.log.1, SIGHUP to the sink; mv nginx.json.log nginx.json.log.1, SIGUSR1 to nginx"
 mv "$WORK/log/haproxy.log" "$WORK/log/haproxy.log.1"
 kill -HUP "${PIDS[logsink]}"
+mv "$WORK/log/nginx.json.log" "$WORK/log/nginx.json.log.1"
+kill -USR1 "${PIDS[nginx]}"
 sleep $((DURATION / 3))
 log "restarting logspan: SIGTERM, 1 s down, start with the same state directory"
 stop logspan || fail "logspan exited with status $? on SIGTERM (see ${LOGS[logspan]})"
@@ -163,7 +247,8 @@ sleep 1
 start_logspan
 wait "${PIDS[client]}" || fail "the client failed (see $WORK/client.log)"
 unset "PIDS[client]"
-log "client done: $(grep -c . "$WORK/log/haproxy.log.1") + $(grep -c . "$WORK/log/haproxy.log") lines in haproxy.log.1 + haproxy.log"
+log "client done: $(grep -c . "$WORK/log/haproxy.log.1") + $(grep -c . "$WORK/log/haproxy.log") lines in haproxy.log.1 + haproxy.log," \
+  "$(grep -c . "$WORK/log/nginx.json.log.1") + $(grep -c . "$WORK/log/nginx.json.log") in nginx.json.log.1 + nginx.json.log"
 
 # --- verdict ---------------------------------------------------------------
 log "checking the traces in Jaeger"

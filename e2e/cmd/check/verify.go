@@ -20,14 +20,34 @@ var slack = 2 * time.Millisecond
 const (
 	svcClient  = "client"
 	svcHAProxy = "haproxy"
+	svcNginx   = "nginx"
 	svcBackend = "backend"
 )
 
-// frontendName maps the client's frontend labels to haproxy.cfg's names.
+// frontendName maps the client's frontend labels to haproxy.cfg's names:
+// nginx sends its requests on to the rewriting frontend.
 var frontendName = map[string]string{
 	harness.FrontendRewrite: "fe_rewrite",
 	harness.FrontendPlain:   "fe_plain",
+	harness.FrontendNginx:   "fe_rewrite",
 	harness.FrontendTCP:     "fe_tcp",
+}
+
+// hop is one proxy on a request's way to the backend, made into a span by
+// logspan from its log.
+type hop struct {
+	service string
+	// forwards: the proxy sends on a traceparent naming its own span, so
+	// the next hop (or the backend) is its child; otherwise the next one
+	// is a child of this hop's parent.
+	forwards bool
+}
+
+// routes are the hops of each HTTP frontend, client side first.
+var routes = map[string][]hop{
+	harness.FrontendRewrite: {{svcHAProxy, true}},
+	harness.FrontendPlain:   {{svcHAProxy, false}},
+	harness.FrontendNginx:   {{svcNginx, true}, {svcHAProxy, true}},
 }
 
 // tcpOperation is the span name of a session of the tcplog frontend.
@@ -36,7 +56,8 @@ const tcpOperation = "TCP be_tcp"
 // result is the outcome of the checks of one request's trace.
 type result struct {
 	problems []string
-	haproxy  *span // the request's HAProxy span, when exactly one was found
+	spans    []span // the trace as Jaeger returned it, for the report
+	haproxy  *span  // the request's HAProxy span, when exactly one was found
 	// overshoot is how far a span reached out of the span that must hold
 	// it (within the slack or not); 0 when inside.
 	overshoot time.Duration
@@ -47,77 +68,94 @@ func (r *result) addf(format string, args ...any) {
 }
 
 // verifyHTTP checks the trace of a request sent through one of the HTTP
-// frontends:
-//   - the client span (traced requests), exactly one HAProxy span and the
-//     backend span, and nothing else;
-//   - the parent links: client -> haproxy -> backend on the rewriting
-//     frontend (haproxy is the root of an untraced request's trace);
-//     client -> haproxy and client -> backend on the plain one;
-//   - HAProxy's span within the client's, and on the rewriting frontend the
-//     backend's within HAProxy's (give or take slack);
-//   - status Error exactly on 5xx for the HAProxy and backend spans, Error
+// frontends (routes gives the proxies on its way):
+//   - the client span (traced requests), exactly one span of each proxy on
+//     the route and the backend span, and nothing else;
+//   - the parent links: each proxy's parent is the client or the last proxy
+//     before it that forwards its own traceparent, and so is the backend's
+//     (client -> haproxy -> backend on the rewriting frontend, client ->
+//     haproxy and client -> backend on the plain one, client -> nginx ->
+//     haproxy -> backend through nginx); without a traceparent the first
+//     proxy is the root;
+//   - each span inside the one before it on the way (client, proxies,
+//     backend), give or take slack;
+//   - status Error exactly on 5xx for the proxy and backend spans, Error
 //     on 4xx and 5xx for the client span;
 //   - the HTTP attributes match what the client sent and got.
 func verifyHTTP(req harness.Request, spans []span) result {
-	var res result
+	res := result{spans: spans}
 	if len(spans) == 0 {
 		res.addf("trace %s not in Jaeger (yet)", req.TraceID)
 		return res
 	}
-	client, backend, haproxy := sortSpans(req, spans, &res)
+	route, ok := routes[req.Frontend]
+	if !ok {
+		res.addf("unknown frontend %q", req.Frontend)
+		return res
+	}
+	want := map[string]bool{}
+	for _, h := range route {
+		want[h.service] = true
+	}
+	client, backend, proxies := sortSpans(req, spans, want, &res)
 	if req.Traced && client == nil {
 		res.addf("client span %s missing", req.ClientSpanID)
 	}
 	if backend == nil {
 		res.addf("backend span %s missing", req.BackendSpanID)
 	}
-	switch len(haproxy) {
-	case 1:
-		res.haproxy = haproxy[0]
-	case 0:
-		res.addf("HAProxy span missing")
-	default:
-		for _, h := range haproxy {
-			res.addf("%d HAProxy spans, want 1: %s", len(haproxy), describe(h))
+	hops := make([]*span, len(route))
+	for i, h := range route {
+		switch found := proxies[h.service]; len(found) {
+		case 1:
+			hops[i] = found[0]
+		case 0:
+			res.addf("%s span missing", h.service)
+		default:
+			for _, s := range found {
+				res.addf("%d %s spans, want 1: %s", len(found), h.service, describe(s))
+			}
 		}
+	}
+	if len(proxies[svcHAProxy]) == 1 {
+		res.haproxy = proxies[svcHAProxy][0]
 	}
 	if len(res.problems) > 0 {
 		return res
 	}
-	h := res.haproxy
 
-	// Parents.
+	// Parents, and each span inside the one before it.
+	parent, parentName := "", "none (no traceparent sent)"
+	outer, outerName := client, "client span"
 	if client != nil {
 		if client.ParentID != "" {
 			res.addf("client span has parent %s, want none", client.ParentID)
 		}
-		if h.ParentID != client.SpanID {
-			res.addf("HAProxy span's parent is %q, want the client span %s", h.ParentID, client.SpanID)
+		parent, parentName = client.SpanID, "the client span "+client.SpanID
+	}
+	for i, h := range route {
+		s := hops[i]
+		if s.ParentID != parent {
+			res.addf("%s span's parent is %q, want %s", h.service, s.ParentID, parentName)
 		}
-	} else if h.ParentID != "" {
-		res.addf("HAProxy span's parent is %q, want none (no traceparent sent)", h.ParentID)
+		if outer != nil {
+			within(&res, h.service+" span", s, outerName, outer)
+		}
+		outer, outerName = s, h.service+" span"
+		if h.forwards {
+			parent, parentName = s.SpanID, "the "+h.service+" span "+s.SpanID
+		}
 	}
-	wantBackendParent, parentName := h.SpanID, "the HAProxy span"
-	if req.Frontend == harness.FrontendPlain {
-		wantBackendParent, parentName = req.ClientSpanID, "the client span"
+	if backend.ParentID != parent {
+		res.addf("backend span's parent is %q, want %s", backend.ParentID, parentName)
 	}
-	if backend.ParentID != wantBackendParent {
-		res.addf("backend span's parent is %q, want %s %s", backend.ParentID, parentName, wantBackendParent)
-	}
-
-	// Times.
-	if client != nil {
-		within(&res, "HAProxy span", h, "client span", client)
-	}
-	if req.Frontend == harness.FrontendRewrite {
-		within(&res, "backend span", backend, "HAProxy span", h)
-	}
+	within(&res, "backend span", backend, outerName, outer)
 
 	// Kinds and status.
 	if client != nil && client.Kind != "CLIENT" {
 		res.addf("client span kind %s, want CLIENT", client.Kind)
 	}
-	for _, s := range []*span{h, backend} {
+	for _, s := range append(hops, backend) {
 		if s.Kind != "SERVER" {
 			res.addf("%s span kind %s, want SERVER", s.Service, s.Kind)
 		}
@@ -138,24 +176,26 @@ func verifyHTTP(req harness.Request, spans []span) result {
 		return res
 	}
 	status := strconv.Itoa(req.Status)
-	attr(&res, h, "http.request.method", req.Method)
-	attr(&res, h, "url.path", u.Path)
-	attr(&res, h, "url.query", u.RawQuery)
-	attr(&res, h, "http.response.status_code", status)
+	for _, s := range append(hops, backend) {
+		attr(&res, s, "http.request.method", req.Method)
+		attr(&res, s, "url.path", u.Path)
+		attr(&res, s, "http.response.status_code", status)
+		if s.Service != svcBackend {
+			attr(&res, s, "url.query", u.RawQuery)
+		}
+		// A forwarded traceparent names the span; it is no attribute.
+		for _, k := range []string{"http.request.header.traceparent", "http.request.header.forwarded_traceparent"} {
+			if v, ok := s.Attrs[k]; ok && s.Service == svcHAProxy && req.Frontend != harness.FrontendPlain {
+				res.addf("%s span has attribute %s=%q", s.Service, k, v)
+			}
+		}
+	}
+	h := res.haproxy
 	attr(&res, h, "haproxy.frontend", frontendName[req.Frontend])
 	attr(&res, h, "haproxy.backend", "be_app")
-	attr(&res, backend, "http.request.method", req.Method)
-	attr(&res, backend, "url.path", u.Path)
-	attr(&res, backend, "http.response.status_code", status)
 	if client != nil {
 		attr(&res, client, "http.request.method", req.Method)
 		attr(&res, client, "http.response.status_code", status)
-	}
-	if req.Frontend == harness.FrontendRewrite {
-		// The forwarded traceparent names the span; it is no attribute.
-		if v, ok := h.Attrs["http.request.header.traceparent"]; ok {
-			res.addf("HAProxy span has attribute http.request.header.traceparent=%q", v)
-		}
 	}
 	return res
 }
@@ -165,11 +205,9 @@ func verifyHTTP(req harness.Request, spans []span) result {
 // holds only the client span and the backend span, its child.
 func verifyTCPTrace(req harness.Request, spans []span) result {
 	var res result
-	client, backend, haproxy := sortSpans(req, spans, &res)
-	for _, s := range haproxy {
-		// HAProxy's TCP span is a root in its own trace (verifyTCPSpan).
-		res.addf("unexpected span %s", describe(s))
-	}
+	// HAProxy's TCP span is a root in its own trace (verifyTCPSpan): any
+	// proxy span here is unexpected.
+	client, backend, _ := sortSpans(req, spans, nil, &res)
 	if client == nil || backend == nil {
 		res.addf("trace %s: client span found %v, backend span found %v", req.TraceID, client != nil, backend != nil)
 		return res
@@ -247,8 +285,10 @@ func stamp(t time.Time) string {
 }
 
 // sortSpans picks out of a trace's spans the request's client span, its
-// backend span and every HAProxy span, and notes any other as unexpected.
-func sortSpans(req harness.Request, spans []span, res *result) (client, backend *span, haproxy []*span) {
+// backend span and every span of the proxy services in want (by service),
+// and notes any other as unexpected.
+func sortSpans(req harness.Request, spans []span, want map[string]bool, res *result) (client, backend *span, proxies map[string][]*span) {
+	proxies = map[string][]*span{}
 	for i := range spans {
 		s := &spans[i]
 		switch {
@@ -256,11 +296,11 @@ func sortSpans(req harness.Request, spans []span, res *result) (client, backend 
 			client = s
 		case s.Service == svcBackend && s.SpanID == req.BackendSpanID:
 			backend = s
-		case s.Service == svcHAProxy:
-			haproxy = append(haproxy, s)
+		case want[s.Service]:
+			proxies[s.Service] = append(proxies[s.Service], s)
 		default:
 			res.addf("unexpected span %s", describe(s))
 		}
 	}
-	return client, backend, haproxy
+	return client, backend, proxies
 }

@@ -1,16 +1,18 @@
 // Command client is the end-to-end test's caller, instrumented with the
 // OpenTelemetry Go SDK (service "client"). It sends a few hundred HTTP
-// requests through HAProxy's two HTTP frontends, each inside its own client
-// span whose context it injects as traceparent (a few go without one), then
-// one HTTP request through the `mode tcp` frontend, and writes what it did
-// to a JSON file for the checker (see harness.Run).
+// requests through HAProxy's two HTTP frontends and, with -nginx, through
+// nginx in front of HAProxy, each inside its own client span whose context
+// it injects as traceparent (a few go without one), then one HTTP request
+// through the `mode tcp` frontend, and writes what it did to a JSON file for
+// the checker (see harness.Run).
 //
 // The requests are spread evenly over -duration, in bursts of five sent at
 // once, so that the test can rotate the log and restart logspan while they
 // flow.
 //
 //	client -rewrite http://127.0.0.1:18080 -plain http://127.0.0.1:18082 \
-//	    -tcp 127.0.0.1:18083 -otlp 127.0.0.1:4317 -out requests.json
+//	    -nginx http://127.0.0.1:18084 -tcp 127.0.0.1:18083 \
+//	    -otlp 127.0.0.1:4317 -out requests.json
 package main
 
 import (
@@ -47,6 +49,7 @@ const burst = 5
 
 type config struct {
 	rewrite, plain, tcp string
+	nginx               string
 	otlp, out           string
 	requests            int
 	concurrency         int
@@ -58,6 +61,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.rewrite, "rewrite", "http://127.0.0.1:18080", "base URL of the HTTP frontend that rewrites traceparent")
 	flag.StringVar(&c.plain, "plain", "http://127.0.0.1:18082", "base URL of the plain HTTP frontend")
+	flag.StringVar(&c.nginx, "nginx", "", "base URL of nginx in front of the rewriting frontend (empty: no requests through nginx)")
 	flag.StringVar(&c.tcp, "tcp", "127.0.0.1:18083", "address of the `mode tcp` frontend (empty: no TCP request)")
 	flag.StringVar(&c.otlp, "otlp", "127.0.0.1:4317", "OTLP/gRPC endpoint (host:port, plain text)")
 	flag.StringVar(&c.out, "out", "requests.json", "file to write the requests made to")
@@ -84,21 +88,25 @@ type job struct {
 	at       time.Duration
 }
 
-// plan returns the request mix: alternately through the rewriting and the
-// plain frontend; GET mostly, also POST, PUT, DELETE and HEAD; 200, slow
-// 200, 404, 500 and 503 answers; every 20th request (on the rewriting
-// frontend) without a traceparent.
+// plan returns the request mix: in turn through each frontend given (the
+// rewriting and the plain HAProxy frontend, nginx); GET mostly, also POST,
+// PUT, DELETE and HEAD; 200, slow 200, 404, 500 and 503 answers; every tenth
+// request of the frontends that start a trace themselves (rewrite, nginx)
+// without a traceparent.
 func plan(c config) []job {
 	rng := rand.New(rand.NewPCG(c.seed, 0x6c6f677370616e))
 	methods := []string{"GET", "GET", "GET", "GET", "POST", "PUT", "DELETE", "HEAD"}
+	type frontend struct{ name, base string }
+	fronts := []frontend{{harness.FrontendRewrite, c.rewrite}, {harness.FrontendPlain, c.plain}}
+	if c.nginx != "" {
+		fronts = append(fronts, frontend{harness.FrontendNginx, c.nginx})
+	}
 	jobs := make([]job, c.requests)
 	for i := range jobs {
 		id := i + 1
-		j := job{id: id, frontend: harness.FrontendRewrite, base: c.rewrite, traced: true}
-		if id%2 == 0 {
-			j.frontend, j.base = harness.FrontendPlain, c.plain
-		}
-		if id%20 == 7 {
+		f := fronts[i%len(fronts)]
+		j := job{id: id, frontend: f.name, base: f.base, traced: true}
+		if i/len(fronts)%10 == 3 && f.name != harness.FrontendPlain {
 			j.traced = false
 		}
 		j.method = methods[rng.IntN(len(methods))]
