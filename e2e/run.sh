@@ -1,29 +1,32 @@
 #!/usr/bin/env bash
-# End-to-end test of `logspan run` with a real nginx, a real HAProxy and a
-# real Jaeger, on loopback only:
+# End-to-end test of `logspan run` with a real nginx, HAProxy, PostgreSQL
+# and Jaeger, on loopback only:
 #
-#   client (OTel SDK) --HTTP--> [nginx -->] HAProxy --HTTP--> backend (OTel SDK)
-#        |                        |           | syslog/UDP          |
-#        |            nginx.json.log    logsink -> haproxy.log      |
-#        |                        +-----+-----+                     |
-#        |                              | logspan run               |
-#        +-----OTLP/gRPC------> Jaeger v2 (memory) <----------------+
+#   client (OTel SDK) -HTTP-> [nginx ->] HAProxy -HTTP-> backend (OTel SDK) -SQL-> PostgreSQL
+#        |                      |          | syslog/UDP        |                    |
+#        |          nginx.json.log   logsink -> haproxy.log    |    postgresql.json (jsonlog)
+#        |                      +----------+-------------------|--------------------+
+#        |                                 | logspan run       |
+#        +------OTLP/gRPC-----> Jaeger v2 (memory) <-----------+
 #
 # The client sends a few hundred requests through HAProxy's two HTTP
 # frontends (one rewriting traceparent, one plain, see e2e/haproxy.cfg),
 # through nginx (the README's log format and forwarding recipe) in front of
-# the rewriting one, and one through HAProxy's TCP frontend. logspan follows
-# both logs, each with its shipped rule (the inputs: of the rules file
-# made here). Midway the logs are rotated by rename (the sink reopens
+# the rewriting one, and one through HAProxy's TCP frontend. On some routes
+# the backend runs SQL in a throwaway PostgreSQL cluster (initdb here), each
+# statement with a sqlcommenter comment naming its database span. logspan
+# follows the three logs, each with its shipped rules (the inputs: of the
+# rules file made here). Midway the logs are rotated by rename (the sink reopens
 # haproxy.log on SIGHUP, as rsyslog does; nginx on SIGUSR1) and logspan is
 # restarted with SIGTERM. Then e2e/cmd/check verifies every trace through
 # Jaeger's query API: client span -> [exactly one nginx span ->] exactly one
-# HAProxy span -> backend span.
+# HAProxy span -> backend span [-> database span -> PostgreSQL's spans].
 #
 # Usage: e2e/run.sh [flags for e2e/cmd/check, e.g. -html /tmp/trace.html]
 #
-# Needs Go, the Go module proxy and Debian's nginx; installs Debian's haproxy
-# with apt-get when it is missing. The first run builds Jaeger from e2e/jaeger (about 6
+# Needs Go, the Go module proxy, Debian's nginx and postgresql; installs
+# Debian's haproxy with apt-get when it is missing. As root, PostgreSQL runs
+# as the user postgres (or nobody). The first run builds Jaeger from e2e/jaeger (about 6
 # minutes of CPU and 2.3 GB of memory) into
 # ${XDG_CACHE_HOME:-~/.cache}/logspan-e2e/jaeger-VERSION, and later runs reuse
 # it. Environment (all optional):
@@ -64,12 +67,12 @@ cleanup() {
   if [ "$rc" -ne 0 ]; then
     echo
     log "FAILED (exit $rc); logs and state kept in $WORK"
-    for f in log/haproxy.log.1 log/haproxy.log log/nginx.json.log.1 log/nginx.json.log nginx/error.log haproxy-stderr.log nginx-stderr.log \
-      logsink.log backend.log client.log jaeger.log check.log logspan.log; do
+    for f in log/haproxy.log.1 log/haproxy.log log/nginx.json.log.1 log/nginx.json.log pg/log/postgresql.json nginx/error.log \
+      haproxy-stderr.log nginx-stderr.log postgres-stderr.log logsink.log backend.log client.log jaeger.log check.log logspan.log; do
       [ -s "$WORK/$f" ] || continue
       echo "----- tail of $WORK/$f"
       case $f in
-      log/*) tail -n 4 "$WORK/$f" ;; # the access log
+      log/* | pg/log/*) tail -n 4 "$WORK/$f" ;; # the access logs
       *) tail -n 12 "$WORK/$f" ;;
       esac
     done
@@ -83,7 +86,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for v in OTLP_PORT QUERY_PORT QUERY_GRPC_PORT BACKEND_PORT SINK_PORT REWRITE_PORT PLAIN_PORT TCP_PORT NGINX_PORT METRICS_PORT; do
+for v in OTLP_PORT QUERY_PORT QUERY_GRPC_PORT BACKEND_PORT SINK_PORT REWRITE_PORT PLAIN_PORT TCP_PORT NGINX_PORT PG_PORT METRICS_PORT; do
   free_port "$v"
 done
 
@@ -101,6 +104,9 @@ log "$("$HAPROXY" -v | head -n 1)"
 NGINX=${E2E_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 [ -x "$NGINX" ] || fail "nginx is missing (Debian: apt-get install nginx)"
 log "$("$NGINX" -v 2>&1)"
+PGBIN=${E2E_PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+[ -x "$PGBIN/initdb" ] || fail "PostgreSQL is missing (Debian: apt-get install postgresql)"
+log "$("$PGBIN/postgres" --version)"
 
 if [ ! -x "$JAEGER_BIN" ]; then
   log "building Jaeger $JAEGER_VERSION into $JAEGER_BIN (first run only: ~6 min of CPU, 2.3 GB of memory)"
@@ -113,8 +119,9 @@ else
   log "reusing $JAEGER_BIN"
 fi
 
-log "building logspan and e2e/cmd/* into $BIN"
-go build ${E2E_BUILD_P:+-p "$E2E_BUILD_P"} -o "$BIN/" ./cmd/logspan ./e2e/cmd/...
+log "building logspan and e2e/cmd/* (module e2e) into $BIN"
+go build ${E2E_BUILD_P:+-p "$E2E_BUILD_P"} -o "$BIN/" ./cmd/logspan
+(cd e2e && go build ${E2E_BUILD_P:+-p "$E2E_BUILD_P"} -o "$BIN/" ./cmd/...)
 if [ -n "${E2E_LOGSPAN:-}" ]; then
   cp "$E2E_LOGSPAN" "$BIN/logspan"
 fi
@@ -130,7 +137,7 @@ shipped_rule() { # name: that rule's block of rules.yaml
   cat "$RULES"
   echo
   echo "  # ----- added by e2e/run.sh: the shipped rules, from rules.yaml"
-  for r in nginx_json; do
+  for r in nginx_json postgresql_jsonlog postgresql_jsonlog_error postgresql_jsonlog_other; do
     block=$(shipped_rule "$r")
     [ -n "$block" ] || fail "rules.yaml has no rule $r"
     printf '%s\n' "$block"
@@ -143,6 +150,9 @@ inputs:
     start: beginning
   - paths: ['$WORK/log/nginx.json.log*']
     rules: [nginx_json]
+    start: beginning
+  - paths: ['$WORK/pg/log/postgresql*.json']
+    rules: [postgresql_jsonlog, postgresql_jsonlog_error, postgresql_jsonlog_other]
     start: beginning
 EOF
 } >"$WORK/rules.yaml"
@@ -199,8 +209,52 @@ for ((i = 0; ; i++)); do
 done
 wait_port jaeger "$OTLP_PORT" 30
 
+# PostgreSQL: a throwaway cluster, every statement logged with its duration
+# to jsonlog (README: "See PostgreSQL in your traces"). initdb and postgres
+# refuse to run as root: as root they run as postgres (Debian's package
+# makes it), else as nobody.
+PG=$WORK/pg
+mkdir -p "$PG"
+AS=()
+if [ "$(id -u)" -eq 0 ]; then
+  pguser=postgres
+  id "$pguser" >/dev/null 2>&1 || pguser=nobody
+  chown "$pguser" "$PG"
+  AS=(setpriv --reuid="$pguser" --regid="$(id -g "$pguser")" --clear-groups)
+fi
+log "initdb: a PostgreSQL cluster in $PG/data${AS:+ (as $pguser)}"
+(cd "$PG" && "${AS[@]}" "$PGBIN/initdb" -D "$PG/data" -U postgres --auth=trust -E UTF8 --locale=C >"$PG/initdb.log" 2>&1) ||
+  fail "initdb (see $PG/initdb.log)"
+cat >>"$PG/data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = ''
+logging_collector = on
+log_destination = 'jsonlog'
+log_directory = '$PG/log'
+log_filename = 'postgresql.log'
+log_min_duration_statement = 0
+log_timezone = 'UTC'
+lc_messages = 'C'
+fsync = off
+synchronous_commit = off
+EOF
+log "starting PostgreSQL (127.0.0.1:$PG_PORT)"
+start postgres "$WORK/postgres-stderr.log" "${AS[@]}" env -C "$PG" "$PGBIN/postgres" -D "$PG/data"
+wait_port postgres "$PG_PORT" 30
+for ((i = 0; ; i++)); do
+  "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" && break
+  [ "$i" -lt 100 ] || fail "PostgreSQL is not ready after 10 s (see $WORK/postgres-stderr.log)"
+  sleep 0.1
+done
+psql() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
+psql -d postgres -c 'CREATE DATABASE shop' || fail "CREATE DATABASE"
+psql -d shop -c 'CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, hits int NOT NULL DEFAULT 0)' \
+  -c "INSERT INTO items (id, name) SELECT i, 'item ' || i FROM generate_series(0, 999) AS i" || fail "the items table"
+
 log "starting the backend (127.0.0.1:$BACKEND_PORT) and the syslog sink (udp 127.0.0.1:$SINK_PORT)"
-start backend "$WORK/backend.log" "$BIN/backend" -listen "127.0.0.1:$BACKEND_PORT" -otlp "127.0.0.1:$OTLP_PORT"
+start backend "$WORK/backend.log" "$BIN/backend" -listen "127.0.0.1:$BACKEND_PORT" -otlp "127.0.0.1:$OTLP_PORT" \
+  -postgres "host=127.0.0.1 port=$PG_PORT user=postgres dbname=shop sslmode=disable"
 start logsink "$WORK/logsink.log" "$BIN/logsink" -listen "127.0.0.1:$SINK_PORT" -file "$WORK/log/haproxy.log"
 wait_port backend "$BACKEND_PORT" 30
 for ((i = 0; i < 100; i++)); do [ -e "$WORK/log/haproxy.log" ] && break; sleep 0.1; done
@@ -225,7 +279,7 @@ start_logspan() {
     --state-dir "$WORK/state" --listen "127.0.0.1:$METRICS_PORT"
   wait_port logspan "$METRICS_PORT" 30
 }
-log "starting logspan run (following haproxy.log* and nginx.json.log* in $WORK/log)"
+log "starting logspan run (following haproxy.log* and nginx.json.log* in $WORK/log, postgresql*.json in $PG/log)"
 start_logspan
 
 # --- traffic, with a rotation and a restart midway -------------------------

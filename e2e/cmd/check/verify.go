@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,10 +20,11 @@ var slack = 2 * time.Millisecond
 
 // Services and HAProxy proxy names of the e2e setup.
 const (
-	svcClient  = "client"
-	svcHAProxy = "haproxy"
-	svcNginx   = "nginx"
-	svcBackend = "backend"
+	svcClient   = "client"
+	svcHAProxy  = "haproxy"
+	svcNginx    = "nginx"
+	svcBackend  = "backend"
+	svcPostgres = "postgresql"
 )
 
 // frontendName maps the client's frontend labels to haproxy.cfg's names:
@@ -97,7 +100,8 @@ func verifyHTTP(req harness.Request, spans []span) result {
 	for _, h := range route {
 		want[h.service] = true
 	}
-	client, backend, proxies := sortSpans(req, spans, want, &res)
+	t := sortSpans(req, spans, want, &res)
+	client, backend, proxies := t.client, t.backend, t.proxies
 	if req.Traced && client == nil {
 		res.addf("client span %s missing", req.ClientSpanID)
 	}
@@ -197,7 +201,78 @@ func verifyHTTP(req harness.Request, spans []span) result {
 		attr(&res, client, "http.request.method", req.Method)
 		attr(&res, client, "http.response.status_code", status)
 	}
+	verifyStatements(req, backend, t, &res)
 	return res
+}
+
+// verifyStatements checks the SQL the backend ran for the request, as it
+// listed it: each statement's database CLIENT span (the backend's, a child
+// of its server span and inside it, Error when the statement failed), and
+// under it PostgreSQL's spans of the statement (made by logspan from
+// PostgreSQL's jsonlog): parse, bind and execute for the extended protocol,
+// one "statement" span for the simple one, and for a failed statement one
+// Error span with its SQLSTATE; each a SERVER span inside the CLIENT span,
+// give or take slack (PostgreSQL logs whole milliseconds).
+func verifyStatements(req harness.Request, backend *span, t traceSpans, res *result) {
+	byParent := map[string][]*span{}
+	for _, p := range t.postgres {
+		byParent[p.ParentID] = append(byParent[p.ParentID], p)
+	}
+	for i, st := range req.Statements {
+		name := fmt.Sprintf("statement %d", i+1)
+		d := t.statements[st.SpanID]
+		if d == nil {
+			res.addf("%s: database span %s missing", name, st.SpanID)
+			continue
+		}
+		if d.ParentID != backend.SpanID {
+			res.addf("%s: database span's parent is %q, want the backend span %s", name, d.ParentID, backend.SpanID)
+		}
+		if d.Kind != "CLIENT" {
+			res.addf("%s: database span kind %s, want CLIENT", name, d.Kind)
+		}
+		within(res, name+"'s database span", d, "backend span", backend)
+		failed := st.SQLState != ""
+		if d.Error != failed {
+			res.addf("%s: database span status Error=%v, want %v", name, d.Error, failed)
+		}
+		var steps []string
+		for _, p := range byParent[d.SpanID] {
+			step := cmp.Or(p.Attrs["postgresql.protocol_step"], "error")
+			steps = append(steps, step)
+			within(res, name+"'s postgresql "+step+" span", p, "database span", d)
+			if p.Kind != "SERVER" {
+				res.addf("%s: postgresql %s span kind %s, want SERVER", name, step, p.Kind)
+			}
+			if p.Error != failed {
+				res.addf("%s: postgresql %s span status Error=%v, want %v", name, step, p.Error, failed)
+			}
+			attr(res, p, "db.namespace", d.Attrs["db.namespace"])
+			attr(res, p, "db.operation.name", d.Attrs["db.operation.name"])
+			attr(res, p, "db.response.status_code", st.SQLState)
+		}
+		delete(byParent, d.SpanID)
+		slices.Sort(steps)
+		want := []string{"bind", "execute", "parse"}
+		switch {
+		case failed:
+			want = []string{"error"}
+		case st.Protocol == harness.ProtocolSimple:
+			want = []string{"statement"}
+		}
+		if !slices.Equal(steps, want) {
+			how := st.Protocol + " protocol"
+			if failed {
+				how += ", SQLSTATE " + st.SQLState
+			}
+			res.addf("%s (%s): postgresql spans %v, want %v", name, how, steps, want)
+		}
+	}
+	for _, ps := range byParent {
+		for _, p := range ps {
+			res.addf("unexpected span %s", describe(p))
+		}
+	}
 }
 
 // verifyTCPTrace checks the trace of the request sent through the tcplog
@@ -207,7 +282,8 @@ func verifyTCPTrace(req harness.Request, spans []span) result {
 	var res result
 	// HAProxy's TCP span is a root in its own trace (verifyTCPSpan): any
 	// proxy span here is unexpected.
-	client, backend, _ := sortSpans(req, spans, nil, &res)
+	t := sortSpans(req, spans, nil, &res)
+	client, backend := t.client, t.backend
 	if client == nil || backend == nil {
 		res.addf("trace %s: client span found %v, backend span found %v", req.TraceID, client != nil, backend != nil)
 		return res
@@ -215,6 +291,7 @@ func verifyTCPTrace(req harness.Request, spans []span) result {
 	if backend.ParentID != client.SpanID {
 		res.addf("backend span's parent is %q, want the client span %s", backend.ParentID, client.SpanID)
 	}
+	verifyStatements(req, backend, t, &res)
 	return res
 }
 
@@ -284,23 +361,40 @@ func stamp(t time.Time) string {
 	return t.Format("15:04:05.000000")
 }
 
+// traceSpans are a trace's spans by role.
+type traceSpans struct {
+	client, backend *span
+	proxies         map[string][]*span // by service
+	statements      map[string]*span   // the backend's database spans, by id
+	postgres        []*span            // PostgreSQL's spans
+}
+
 // sortSpans picks out of a trace's spans the request's client span, its
-// backend span and every span of the proxy services in want (by service),
-// and notes any other as unexpected.
-func sortSpans(req harness.Request, spans []span, want map[string]bool, res *result) (client, backend *span, proxies map[string][]*span) {
-	proxies = map[string][]*span{}
+// backend span, every span of the proxy services in want (by service), the
+// backend's database spans of the statements it listed and every
+// PostgreSQL span, and notes any other as unexpected.
+func sortSpans(req harness.Request, spans []span, want map[string]bool, res *result) traceSpans {
+	t := traceSpans{proxies: map[string][]*span{}, statements: map[string]*span{}}
+	listed := map[string]bool{}
+	for _, st := range req.Statements {
+		listed[st.SpanID] = true
+	}
 	for i := range spans {
 		s := &spans[i]
 		switch {
 		case s.Service == svcClient && s.SpanID == req.ClientSpanID:
-			client = s
+			t.client = s
 		case s.Service == svcBackend && s.SpanID == req.BackendSpanID:
-			backend = s
+			t.backend = s
+		case s.Service == svcBackend && listed[s.SpanID] && t.statements[s.SpanID] == nil:
+			t.statements[s.SpanID] = s
+		case s.Service == svcPostgres:
+			t.postgres = append(t.postgres, s)
 		case want[s.Service]:
-			proxies[s.Service] = append(proxies[s.Service], s)
+			t.proxies[s.Service] = append(t.proxies[s.Service], s)
 		default:
 			res.addf("unexpected span %s", describe(s))
 		}
 	}
-	return client, backend, proxies
+	return t
 }

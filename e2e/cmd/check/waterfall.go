@@ -27,10 +27,11 @@ const (
 
 // serviceColor gives each service of the e2e setup its colour.
 var serviceColor = map[string]string{
-	svcClient:  "#4e79a7",
-	svcNginx:   "#76b7b2",
-	svcHAProxy: "#f28e2b",
-	svcBackend: "#59a14f",
+	svcClient:   "#4e79a7",
+	svcNginx:    "#76b7b2",
+	svcHAProxy:  "#f28e2b",
+	svcBackend:  "#59a14f",
+	svcPostgres: "#b07aa1",
 }
 
 // detailKeys are the attributes shown under a span's bar, when present.

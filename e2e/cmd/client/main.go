@@ -92,7 +92,9 @@ type job struct {
 // rewriting and the plain HAProxy frontend, nginx); GET mostly, also POST,
 // PUT, DELETE and HEAD; 200, slow 200, 404, 500 and 503 answers; every tenth
 // request of the frontends that start a trace themselves (rewrite, nginx)
-// without a traceparent.
+// without a traceparent. Requests through nginx all take routes on which the
+// backend runs SQL (items, slow, db/fail), so that each of their traces
+// holds the whole path down to PostgreSQL.
 func plan(c config) []job {
 	rng := rand.New(rand.NewPCG(c.seed, 0x6c6f677370616e))
 	methods := []string{"GET", "GET", "GET", "GET", "POST", "PUT", "DELETE", "HEAD"}
@@ -100,6 +102,40 @@ func plan(c config) []job {
 	fronts := []frontend{{harness.FrontendRewrite, c.rewrite}, {harness.FrontendPlain, c.plain}}
 	if c.nginx != "" {
 		fronts = append(fronts, frontend{harness.FrontendNginx, c.nginx})
+	}
+	// Routes by weight; sql: the backend runs SQL on it.
+	type route struct {
+		weight int
+		sql    bool
+		target func(id int) string
+	}
+	routes := []route{
+		{5, false, func(int) string { return "/ok" }},
+		{2, false, func(id int) string { return "/ok?page=" + strconv.Itoa(id) + "&sort=desc" }},
+		{3, true, func(int) string { return "/items/" + strconv.Itoa(rng.IntN(1000)) }},
+		{3, true, func(int) string { return "/slow?ms=" + strconv.Itoa(20+rng.IntN(230)) }},
+		{1, true, func(int) string { return "/db/fail" }},
+		{2, false, func(int) string { return "/fail" }},
+		{1, false, func(int) string { return "/unavailable" }},
+		{3, false, func(id int) string { return "/missing/" + strconv.Itoa(id) }},
+	}
+	pick := func(sqlOnly bool) route {
+		total := 0
+		for _, r := range routes {
+			if r.sql || !sqlOnly {
+				total += r.weight
+			}
+		}
+		k := rng.IntN(total)
+		for _, r := range routes {
+			if r.sql || !sqlOnly {
+				if k < r.weight {
+					return r
+				}
+				k -= r.weight
+			}
+		}
+		return routes[0] // not reached: k < total
 	}
 	jobs := make([]job, c.requests)
 	for i := range jobs {
@@ -110,22 +146,7 @@ func plan(c config) []job {
 			j.traced = false
 		}
 		j.method = methods[rng.IntN(len(methods))]
-		switch k := rng.IntN(20); {
-		case k < 6:
-			j.target = "/ok"
-		case k < 8:
-			j.target = "/ok?page=" + strconv.Itoa(id) + "&sort=desc"
-		case k < 11:
-			j.target = "/items/" + strconv.Itoa(rng.IntN(1000))
-		case k < 14:
-			j.target = "/slow?ms=" + strconv.Itoa(20+rng.IntN(230))
-		case k < 16:
-			j.target = "/fail"
-		case k < 17:
-			j.target = "/unavailable"
-		default:
-			j.target = "/missing/" + strconv.Itoa(id)
-		}
+		j.target = pick(f.name == harness.FrontendNginx).target(id)
 		j.at = time.Duration(i/burst*burst) * c.duration / time.Duration(max(c.requests, 1))
 		jobs[i] = j
 	}
@@ -259,6 +280,9 @@ func (c *client) do(ctx context.Context, j job) harness.Request {
 			_ = resp.Body.Close()
 			rec.Status = resp.StatusCode
 			c.backendContext(&rec, resp.Header.Get(harness.TraceResponseHeader))
+			if err == nil {
+				rec.Statements, err = harness.ParseStatements(resp.Header.Get(harness.StatementsHeader))
+			}
 		}
 	}
 	rec.End = time.Now()

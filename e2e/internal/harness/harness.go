@@ -85,6 +85,9 @@ type Request struct {
 	// Start and End bound the client span (or, untraced, the exchange).
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
+	// Statements are the SQL statements the backend ran for the request,
+	// from StatementsHeader.
+	Statements []Statement `json:"statements,omitempty"`
 	// LocalPort is the client's TCP port of the connection (TCP frontend
 	// only), which HAProxy logs as client.port.
 	LocalPort int `json:"local_port,omitempty"`
