@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
-# End-to-end test of `logspan run` with a real nginx, HAProxy, PostgreSQL
-# and Jaeger, on loopback only:
+# End-to-end test of `logspan run` with a real nginx, HAProxy, Caddy,
+# PostgreSQL and Jaeger, on loopback only:
 #
 #   client (OTel SDK) -HTTP-> [nginx ->] HAProxy -HTTP-> backend (OTel SDK) -SQL-> PostgreSQL
-#        |                      |          | syslog/UDP        |                    |
-#        |          nginx.json.log   logsink -> haproxy.log    |    postgresql.json (jsonlog)
-#        |                      +----------+-------------------|--------------------+
+#        |      \               |          | syslog/UDP    /   |                    |
+#        |       +-> Caddy -----|----------|--------------+    |                    |
+#        |            |         |          |                   |                    |
+#        |     caddy.log  nginx.json.log   logsink -> haproxy.log  postgresql.json (jsonlog)
+#        |            +---------+----------+-------------------|--------------------+
 #        |                                 | logspan run       |
 #        +------OTLP/gRPC-----> Jaeger v2 (memory) <-----------+
 #
 # The client sends a few hundred requests through HAProxy's two HTTP
 # frontends (one rewriting traceparent, one plain, see e2e/haproxy.cfg),
 # through nginx (the README's log format and forwarding recipe) in front of
-# the rewriting one, and one through HAProxy's TCP frontend. On some routes
+# the rewriting one, through Caddy (its default JSON access log) in front of
+# the backend, and one through HAProxy's TCP frontend. On some routes
 # the backend runs SQL in a throwaway PostgreSQL cluster (initdb here), each
 # statement with a sqlcommenter comment naming its database span. logspan
-# follows the three logs, each with its shipped rules (the inputs: of the
+# follows the four logs, each with its shipped rules (the inputs: of the
 # rules file made here). Midway the logs are rotated by rename (the sink reopens
 # haproxy.log on SIGHUP, as rsyslog does; nginx on SIGUSR1) and logspan is
 # restarted with SIGTERM. Then e2e/cmd/check verifies every trace through
 # Jaeger's query API: client span -> [exactly one nginx span ->] exactly one
-# HAProxy span -> backend span [-> database span -> PostgreSQL's spans].
+# HAProxy span (or Caddy span) -> backend span [-> database span ->
+# PostgreSQL's spans].
 #
 # Usage: e2e/run.sh [flags for e2e/cmd/check, e.g. -html /tmp/trace.html]
 #
-# Needs Go, the Go module proxy, Debian's nginx and postgresql; installs
+# Needs Go, the Go module proxy, Debian's nginx, caddy and postgresql; installs
 # Debian's haproxy with apt-get when it is missing. As root, PostgreSQL runs
 # as the user postgres (or nobody). The first run builds Jaeger from e2e/jaeger (about 6
 # minutes of CPU and 2.3 GB of memory) into
@@ -67,8 +71,8 @@ cleanup() {
   if [ "$rc" -ne 0 ]; then
     echo
     log "FAILED (exit $rc); logs and state kept in $WORK"
-    for f in log/haproxy.log.1 log/haproxy.log log/nginx.json.log.1 log/nginx.json.log pg/log/postgresql.json nginx/error.log \
-      haproxy-stderr.log nginx-stderr.log postgres-stderr.log logsink.log backend.log client.log jaeger.log check.log logspan.log; do
+    for f in log/haproxy.log.1 log/haproxy.log log/nginx.json.log.1 log/nginx.json.log log/caddy.log pg/log/postgresql.json nginx/error.log \
+      haproxy-stderr.log nginx-stderr.log caddy-stderr.log postgres-stderr.log logsink.log backend.log client.log jaeger.log check.log logspan.log; do
       [ -s "$WORK/$f" ] || continue
       echo "----- tail of $WORK/$f"
       case $f in
@@ -86,7 +90,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for v in OTLP_PORT QUERY_PORT QUERY_GRPC_PORT BACKEND_PORT SINK_PORT REWRITE_PORT PLAIN_PORT TCP_PORT NGINX_PORT PG_PORT METRICS_PORT; do
+for v in OTLP_PORT QUERY_PORT QUERY_GRPC_PORT BACKEND_PORT SINK_PORT REWRITE_PORT PLAIN_PORT TCP_PORT NGINX_PORT CADDY_PORT PG_PORT METRICS_PORT; do
   free_port "$v"
 done
 
@@ -104,6 +108,9 @@ log "$("$HAPROXY" -v | head -n 1)"
 NGINX=${E2E_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 [ -x "$NGINX" ] || fail "nginx is missing (Debian: apt-get install nginx)"
 log "$("$NGINX" -v 2>&1)"
+CADDY=${E2E_CADDY:-$(command -v caddy || echo /usr/bin/caddy)}
+[ -x "$CADDY" ] || fail "Caddy is missing (Debian: apt-get install caddy)"
+log "caddy $("$CADDY" version | head -n 1)"
 PGBIN=${E2E_PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 [ -x "$PGBIN/initdb" ] || fail "PostgreSQL is missing (Debian: apt-get install postgresql)"
 log "$("$PGBIN/postgres" --version)"
@@ -137,7 +144,7 @@ shipped_rule() { # name: that rule's block of rules.yaml
   cat "$RULES"
   echo
   echo "  # ----- added by e2e/run.sh: the shipped rules, from rules.yaml"
-  for r in nginx_json postgresql_jsonlog postgresql_jsonlog_error postgresql_jsonlog_other; do
+  for r in nginx_json caddy postgresql_jsonlog postgresql_jsonlog_error postgresql_jsonlog_other; do
     block=$(shipped_rule "$r")
     [ -n "$block" ] || fail "rules.yaml has no rule $r"
     printf '%s\n' "$block"
@@ -150,6 +157,9 @@ inputs:
     start: beginning
   - paths: ['$WORK/log/nginx.json.log*']
     rules: [nginx_json]
+    start: beginning
+  - paths: ['$WORK/log/caddy.log*']
+    rules: [caddy]
     start: beginning
   - paths: ['$WORK/pg/log/postgresql*.json']
     rules: [postgresql_jsonlog, postgresql_jsonlog_error, postgresql_jsonlog_other]
@@ -197,6 +207,22 @@ $(readme_nginx_block 2)
 }
 EOF
 "$NGINX" -t -q -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" || fail "nginx -t (see $WORK/nginx/nginx.conf)"
+
+# Caddy: as the README's example (log to a file, reverse_proxy), on
+# loopback without its admin API or automatic HTTPS.
+mkdir -p "$WORK/caddy"
+cat >"$WORK/caddy/Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+}
+http://127.0.0.1:$CADDY_PORT {
+	log {
+		output file $WORK/log/caddy.log
+	}
+	reverse_proxy 127.0.0.1:$BACKEND_PORT
+}
+EOF
 
 # --- start ----------------------------------------------------------------
 log "starting Jaeger (OTLP 127.0.0.1:$OTLP_PORT, query http://127.0.0.1:$QUERY_PORT)"
@@ -273,20 +299,25 @@ log "starting nginx (:$NGINX_PORT, in front of fe_rewrite)"
 start nginx "$WORK/nginx-stderr.log" "$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
 wait_port nginx "$NGINX_PORT" 30
 
+log "starting Caddy (:$CADDY_PORT, in front of the backend)"
+XDG_DATA_HOME=$WORK/caddy XDG_CONFIG_HOME=$WORK/caddy \
+  start caddy "$WORK/caddy-stderr.log" "$CADDY" run --config "$WORK/caddy/Caddyfile" --adapter caddyfile
+wait_port caddy "$CADDY_PORT" 30
+
 start_logspan() {
   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$OTLP_PORT \
     start logspan "$WORK/logspan.log" "$BIN/logspan" run --config "$WORK/rules.yaml" \
     --state-dir "$WORK/state" --listen "127.0.0.1:$METRICS_PORT"
   wait_port logspan "$METRICS_PORT" 30
 }
-log "starting logspan run (following haproxy.log* and nginx.json.log* in $WORK/log, postgresql*.json in $PG/log)"
+log "starting logspan run (following haproxy.log*, nginx.json.log* and caddy.log* in $WORK/log, postgresql*.json in $PG/log)"
 start_logspan
 
 # --- traffic, with a rotation and a restart midway -------------------------
 log "client: $REQUESTS requests over ${DURATION}s, then one through the TCP frontend"
 start client "$WORK/client.log" "$BIN/client" -requests "$REQUESTS" -duration "${DURATION}s" \
   -rewrite "http://127.0.0.1:$REWRITE_PORT" -plain "http://127.0.0.1:$PLAIN_PORT" -tcp "127.0.0.1:$TCP_PORT" \
-  -nginx "http://127.0.0.1:$NGINX_PORT" \
+  -nginx "http://127.0.0.1:$NGINX_PORT" -caddy "http://127.0.0.1:$CADDY_PORT" \
   -otlp "127.0.0.1:$OTLP_PORT" -out "$WORK/requests.json"
 sleep $((DURATION / 3))
 log "rotating: mv haproxy.log haproxy.log.1, SIGHUP to the sink; mv nginx.json.log nginx.json.log.1, SIGUSR1 to nginx"
@@ -302,7 +333,8 @@ start_logspan
 wait "${PIDS[client]}" || fail "the client failed (see $WORK/client.log)"
 unset "PIDS[client]"
 log "client done: $(grep -c . "$WORK/log/haproxy.log.1") + $(grep -c . "$WORK/log/haproxy.log") lines in haproxy.log.1 + haproxy.log," \
-  "$(grep -c . "$WORK/log/nginx.json.log.1") + $(grep -c . "$WORK/log/nginx.json.log") in nginx.json.log.1 + nginx.json.log"
+  "$(grep -c . "$WORK/log/nginx.json.log.1") + $(grep -c . "$WORK/log/nginx.json.log") in nginx.json.log.1 + nginx.json.log," \
+  "$(grep -c . "$WORK/log/caddy.log") in caddy.log"
 
 # --- verdict ---------------------------------------------------------------
 log "checking the traces in Jaeger"

@@ -1,8 +1,8 @@
 // Command check is the end-to-end test's verdict: it reads the requests the
 // client made (e2e/cmd/client's JSON file) and checks, through Jaeger's
 // query API only, that each one's trace holds the client span, exactly one
-// span of each proxy on its way (nginx, HAProxy: made by logspan from their
-// access logs) and the backend span, linked and timed as the route it took
+// span of each proxy on its way (nginx, HAProxy, Caddy: made by logspan from
+// their access logs) and the backend span, linked and timed as the route it took
 // implies (see verifyHTTP), and that the TCP-mode request got its span. It
 // polls Jaeger until every trace is complete or -timeout passes, checks once
 // more after -settle (a late duplicate would show then), prints a summary
@@ -56,7 +56,7 @@ func main() {
 	flag.StringVar(&c.requests, "requests", "requests.json", "the client's record of its requests")
 	flag.DurationVar(&c.timeout, "timeout", 90*time.Second, "how long to wait for the spans (or, with -ready, for Jaeger)")
 	flag.DurationVar(&c.settle, "settle", 3*time.Second, "wait this long after success and check everything again")
-	flag.StringVar(&c.frontends, "frontends", "rewrite,plain,nginx,tcp", "comma-separated frontends whose requests are checked")
+	flag.StringVar(&c.frontends, "frontends", "rewrite,plain,nginx,caddy,tcp", "comma-separated frontends whose requests are checked")
 	flag.BoolVar(&c.ready, "ready", false, "only wait until Jaeger's query API answers")
 	flag.StringVar(&c.html, "html", "", "write an HTML waterfall of one trace to this file")
 	flag.IntVar(&c.htmlID, "html-request", 0, "request id whose trace -html draws (default: a slow request through the rewriting frontend)")
@@ -179,7 +179,9 @@ func check(ctx context.Context, c config, j *jaeger, w io.Writer) (bool, error) 
 	// cannot tell them apart, so it is not made.
 	fronts := map[string]bool{}
 	for f := range want {
-		fronts[frontendName[f]] = true
+		if frontendName[f] != "" {
+			fronts[frontendName[f]] = true
+		}
 	}
 	counted := true
 	for _, r := range run.Requests {
@@ -201,7 +203,7 @@ func check(ctx context.Context, c config, j *jaeger, w io.Writer) (bool, error) 
 	}
 	wantSpans := 0
 	for _, o := range outs {
-		if o.req.Error == "" {
+		if o.req.Error == "" && frontendName[o.req.Frontend] != "" {
 			wantSpans++
 		}
 	}
@@ -312,7 +314,7 @@ func summarize(w io.Writer, c config, run *harness.Run, outs []*outcome, haproxy
 	}
 	fmt.Fprintf(w, "\ne2e check: %d requests from %s (client ran %s), Jaeger %s API v3\n",
 		len(outs), c.requests, run.End.Sub(run.Start).Round(time.Millisecond), c.jaeger)
-	for _, f := range []string{harness.FrontendRewrite, harness.FrontendPlain, harness.FrontendNginx, harness.FrontendTCP} {
+	for _, f := range []string{harness.FrontendRewrite, harness.FrontendPlain, harness.FrontendNginx, harness.FrontendCaddy, harness.FrontendTCP} {
 		t := per[f]
 		if t == nil {
 			continue
@@ -321,7 +323,7 @@ func summarize(w io.Writer, c config, run *harness.Run, outs []*outcome, haproxy
 		if t.untraced > 0 {
 			note = fmt.Sprintf(" (%d without traceparent)", t.untraced)
 		}
-		fmt.Fprintf(w, "  %-8s %-11s %4d %s%s: %d complete and correct\n", f, frontendName[f], t.n, plural(t.n, "request"), note, t.ok)
+		fmt.Fprintf(w, "  %-8s %-11s %4d %s%s: %d complete and correct\n", f, cmp.Or(frontendName[f], "-"), t.n, plural(t.n, "request"), note, t.ok)
 	}
 	codes := make([]int, 0, len(statuses))
 	for s := range statuses {
@@ -333,6 +335,21 @@ func summarize(w io.Writer, c config, run *harness.Run, outs []*outcome, haproxy
 		parts = append(parts, fmt.Sprintf("%d×%d", statuses[s], s))
 	}
 	fmt.Fprintf(w, "  statuses: %s\n", strings.Join(parts, ", "))
+	var stmts, failedStmts, pgSpans int
+	for _, o := range outs {
+		stmts += len(o.req.Statements)
+		for _, st := range o.req.Statements {
+			if st.SQLState != "" {
+				failedStmts++
+			}
+		}
+		for _, s := range o.res.spans {
+			if s.Service == svcPostgres {
+				pgSpans++
+			}
+		}
+	}
+	fmt.Fprintf(w, "  SQL: %d statements (%d failed on purpose), %d PostgreSQL spans in their traces\n", stmts, failedStmts, pgSpans)
 	if wantSpans >= 0 {
 		fmt.Fprintf(w, "  HAProxy spans in Jaeger: %d, requests answered: %d\n", haproxySpans, wantSpans)
 	} else {

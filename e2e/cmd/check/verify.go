@@ -23,12 +23,14 @@ const (
 	svcClient   = "client"
 	svcHAProxy  = "haproxy"
 	svcNginx    = "nginx"
+	svcCaddy    = "caddy"
 	svcBackend  = "backend"
 	svcPostgres = "postgresql"
 )
 
 // frontendName maps the client's frontend labels to haproxy.cfg's names:
-// nginx sends its requests on to the rewriting frontend.
+// nginx sends its requests on to the rewriting frontend; Caddy's requests
+// go by no HAProxy.
 var frontendName = map[string]string{
 	harness.FrontendRewrite: "fe_rewrite",
 	harness.FrontendPlain:   "fe_plain",
@@ -51,6 +53,7 @@ var routes = map[string][]hop{
 	harness.FrontendRewrite: {{svcHAProxy, true}},
 	harness.FrontendPlain:   {{svcHAProxy, false}},
 	harness.FrontendNginx:   {{svcNginx, true}, {svcHAProxy, true}},
+	harness.FrontendCaddy:   {{svcCaddy, false}},
 }
 
 // tcpOperation is the span name of a session of the tcplog frontend.
@@ -194,9 +197,10 @@ func verifyHTTP(req harness.Request, spans []span) result {
 			}
 		}
 	}
-	h := res.haproxy
-	attr(&res, h, "haproxy.frontend", frontendName[req.Frontend])
-	attr(&res, h, "haproxy.backend", "be_app")
+	if h := res.haproxy; h != nil {
+		attr(&res, h, "haproxy.frontend", frontendName[req.Frontend])
+		attr(&res, h, "haproxy.backend", "be_app")
+	}
 	if client != nil {
 		attr(&res, client, "http.request.method", req.Method)
 		attr(&res, client, "http.response.status_code", status)

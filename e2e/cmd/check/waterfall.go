@@ -29,6 +29,7 @@ const (
 var serviceColor = map[string]string{
 	svcClient:   "#4e79a7",
 	svcNginx:    "#76b7b2",
+	svcCaddy:    "#edc948",
 	svcHAProxy:  "#f28e2b",
 	svcBackend:  "#59a14f",
 	svcPostgres: "#b07aa1",

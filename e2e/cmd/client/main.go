@@ -1,7 +1,7 @@
 // Command client is the end-to-end test's caller, instrumented with the
 // OpenTelemetry Go SDK (service "client"). It sends a few hundred HTTP
-// requests through HAProxy's two HTTP frontends and, with -nginx, through
-// nginx in front of HAProxy, each inside its own client span whose context
+// requests through HAProxy's two HTTP frontends and, with -nginx and -caddy,
+// through nginx in front of HAProxy and through Caddy, each inside its own client span whose context
 // it injects as traceparent (a few go without one), then one HTTP request
 // through the `mode tcp` frontend, and writes what it did to a JSON file for
 // the checker (see harness.Run).
@@ -11,7 +11,7 @@
 // flow.
 //
 //	client -rewrite http://127.0.0.1:18080 -plain http://127.0.0.1:18082 \
-//	    -nginx http://127.0.0.1:18084 -tcp 127.0.0.1:18083 \
+//	    -nginx http://127.0.0.1:18084 -caddy http://127.0.0.1:18085 -tcp 127.0.0.1:18083 \
 //	    -otlp 127.0.0.1:4317 -out requests.json
 package main
 
@@ -49,7 +49,7 @@ const burst = 5
 
 type config struct {
 	rewrite, plain, tcp string
-	nginx               string
+	nginx, caddy        string
 	otlp, out           string
 	requests            int
 	concurrency         int
@@ -62,6 +62,7 @@ func main() {
 	flag.StringVar(&c.rewrite, "rewrite", "http://127.0.0.1:18080", "base URL of the HTTP frontend that rewrites traceparent")
 	flag.StringVar(&c.plain, "plain", "http://127.0.0.1:18082", "base URL of the plain HTTP frontend")
 	flag.StringVar(&c.nginx, "nginx", "", "base URL of nginx in front of the rewriting frontend (empty: no requests through nginx)")
+	flag.StringVar(&c.caddy, "caddy", "", "base URL of Caddy in front of the backend (empty: no requests through Caddy)")
 	flag.StringVar(&c.tcp, "tcp", "127.0.0.1:18083", "address of the `mode tcp` frontend (empty: no TCP request)")
 	flag.StringVar(&c.otlp, "otlp", "127.0.0.1:4317", "OTLP/gRPC endpoint (host:port, plain text)")
 	flag.StringVar(&c.out, "out", "requests.json", "file to write the requests made to")
@@ -89,7 +90,7 @@ type job struct {
 }
 
 // plan returns the request mix: in turn through each frontend given (the
-// rewriting and the plain HAProxy frontend, nginx); GET mostly, also POST,
+// rewriting and the plain HAProxy frontend, nginx, Caddy); GET mostly, also POST,
 // PUT, DELETE and HEAD; 200, slow 200, 404, 500 and 503 answers; every tenth
 // request of the frontends that start a trace themselves (rewrite, nginx)
 // without a traceparent. Requests through nginx all take routes on which the
@@ -102,6 +103,9 @@ func plan(c config) []job {
 	fronts := []frontend{{harness.FrontendRewrite, c.rewrite}, {harness.FrontendPlain, c.plain}}
 	if c.nginx != "" {
 		fronts = append(fronts, frontend{harness.FrontendNginx, c.nginx})
+	}
+	if c.caddy != "" {
+		fronts = append(fronts, frontend{harness.FrontendCaddy, c.caddy})
 	}
 	// Routes by weight; sql: the backend runs SQL on it.
 	type route struct {
@@ -142,7 +146,7 @@ func plan(c config) []job {
 		id := i + 1
 		f := fronts[i%len(fronts)]
 		j := job{id: id, frontend: f.name, base: f.base, traced: true}
-		if i/len(fronts)%10 == 3 && f.name != harness.FrontendPlain {
+		if i/len(fronts)%10 == 3 && (f.name == harness.FrontendRewrite || f.name == harness.FrontendNginx) {
 			j.traced = false
 		}
 		j.method = methods[rng.IntN(len(methods))]

@@ -17,7 +17,7 @@ import (
 )
 
 // Frontends the client sends through, as it records them: the three of
-// e2e/haproxy.cfg, and nginx in front of the rewriting one.
+// e2e/haproxy.cfg, nginx in front of the rewriting one, and Caddy.
 const (
 	// FrontendRewrite is the HTTP frontend that forwards a traceparent
 	// naming its own span and logs both the incoming and forwarded one.
@@ -32,6 +32,11 @@ const (
 	// HAProxy one naming its own, so the trace reads client -> nginx ->
 	// haproxy -> backend.
 	FrontendNginx = "nginx"
+	// FrontendCaddy is Caddy's reverse_proxy in front of the backend,
+	// with its default JSON access log: Caddy passes the caller's
+	// traceparent on untouched, so its span and the backend's are both
+	// children of the client's.
+	FrontendCaddy = "caddy"
 )
 
 // TraceResponseHeader is the response header in which the backend returns
