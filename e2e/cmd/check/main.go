@@ -13,8 +13,8 @@
 //	check -jaeger http://127.0.0.1:16686 -ready -timeout 60s   # wait for Jaeger
 //	check -jaeger http://127.0.0.1:16686 -count 2000           # e2e/gateway.sh: count spans
 //
-// -html writes a waterfall of one trace drawn from the same API data (see
-// waterfall.go); docs/e2e-trace.png is a screenshot of it.
+// -html and -png write a waterfall of one trace drawn from the same API data
+// (see waterfall.go); docs/e2e-trace.png is the -png one.
 package main
 
 import (
@@ -45,6 +45,7 @@ type config struct {
 	frontends string
 	ready     bool
 	html      string
+	png       string
 	htmlID    int
 	metrics   string
 	count     countConfig
@@ -59,7 +60,8 @@ func main() {
 	flag.StringVar(&c.frontends, "frontends", "rewrite,plain,nginx,caddy,tcp", "comma-separated frontends whose requests are checked")
 	flag.BoolVar(&c.ready, "ready", false, "only wait until Jaeger's query API answers")
 	flag.StringVar(&c.html, "html", "", "write an HTML waterfall of one trace to this file")
-	flag.IntVar(&c.htmlID, "html-request", 0, "request id whose trace -html draws (default: a slow request through the rewriting frontend)")
+	flag.StringVar(&c.png, "png", "", "write the same waterfall as a PNG image to this file")
+	flag.IntVar(&c.htmlID, "html-request", 0, "request id whose trace -html and -png draw (default: a slow request through nginx, else through the rewriting frontend)")
 	flag.StringVar(&c.metrics, "logspan-metrics", "", "logspan's /metrics URL, to print its counters in the summary")
 	flag.DurationVar(&slack, "slack", slack, "tolerance of the time checks (HAProxy logs whole milliseconds)")
 	flag.IntVar(&c.count.want, "count", 0, "instead of checking requests: wait until Jaeger holds this many spans of -count-service, each exactly once")
@@ -218,11 +220,11 @@ func check(ctx context.Context, c config, j *jaeger, w io.Writer) (bool, error) 
 	if c.metrics != "" {
 		printMetrics(ctx, w, c.metrics)
 	}
-	if c.html != "" {
+	if c.html != "" || c.png != "" {
 		if err := writeWaterfall(ctx, j, c, outs); err != nil {
 			return false, err
 		}
-		fmt.Fprintf(w, "waterfall written to %s\n", c.html)
+		fmt.Fprintf(w, "waterfall written to %s\n", strings.Trim(c.html+" "+c.png, " "))
 	}
 	return ok, nil
 }
