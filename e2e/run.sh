@@ -2,14 +2,13 @@
 # End-to-end test of `logspan run` with a real nginx, HAProxy, Caddy,
 # PostgreSQL and Jaeger, on loopback only:
 #
-#   client (OTel SDK) -HTTP-> [nginx ->] HAProxy -HTTP-> backend (OTel SDK) -SQL-> PostgreSQL
-#        |      \               |          | syslog/UDP    /   |                    |
-#        |       +-> Caddy -----|----------|--------------+    |                    |
-#        |            |         |          |                   |                    |
-#        |     caddy.log  nginx.json.log   logsink -> haproxy.log  postgresql.json (jsonlog)
-#        |            +---------+----------+-------------------|--------------------+
-#        |                                 | logspan run       |
-#        +------OTLP/gRPC-----> Jaeger v2 (memory) <-----------+
+#   client --HTTP--> nginx --> HAProxy --> backend --SQL--> PostgreSQL
+#      |  \--HTTP--> HAProxy ----------^  ^      |                |
+#      |   \-HTTP--> Caddy ----------------+      |                |
+#      |    nginx.json.log, haproxy.log (syslog   |   postgresql.json
+#      |    via logsink), caddy.log  --> logspan run <-- (jsonlog)
+#      |                                    |     |
+#      +--OTLP/gRPC--> Jaeger v2 (memory) <-+-----+
 #
 # The client sends a few hundred requests through HAProxy's two HTTP
 # frontends (one rewriting traceparent, one plain, see e2e/haproxy.cfg),
@@ -19,19 +18,19 @@
 # the backend runs SQL in a throwaway PostgreSQL cluster (initdb here), each
 # statement with a sqlcommenter comment naming its database span. logspan
 # follows the four logs, each with its shipped rules (the inputs: of the
-# rules file made here). Midway the logs are rotated by rename (the sink reopens
-# haproxy.log on SIGHUP, as rsyslog does; nginx on SIGUSR1) and logspan is
-# restarted with SIGTERM. Then e2e/cmd/check verifies every trace through
+# rules file made here). Midway the logs are rotated by rename (the sink
+# reopens haproxy.log on SIGHUP, as rsyslog does; nginx on SIGUSR1) and
+# logspan is restarted with SIGTERM. Then e2e/cmd/check verifies every trace through
 # Jaeger's query API: client span -> [exactly one nginx span ->] exactly one
 # HAProxy span (or Caddy span) -> backend span [-> database span ->
 # PostgreSQL's spans].
 #
-# Usage: e2e/run.sh [flags for e2e/cmd/check, e.g. -html /tmp/trace.html]
+# Usage: e2e/run.sh [flags for e2e/cmd/check, e.g. -png /tmp/trace.png]
 #
 # Needs Go, the Go module proxy, Debian's nginx, caddy and postgresql; installs
 # Debian's haproxy with apt-get when it is missing. As root, PostgreSQL runs
-# as the user postgres (or nobody). The first run builds Jaeger from e2e/jaeger (about 6
-# minutes of CPU and 2.3 GB of memory) into
+# as the user postgres (or nobody). The first run builds Jaeger from
+# e2e/jaeger (about 6 minutes of CPU and 2.3 GB of memory) into
 # ${XDG_CACHE_HOME:-~/.cache}/logspan-e2e/jaeger-VERSION, and later runs reuse
 # it. Environment (all optional):
 #   E2E_REQUESTS   HTTP requests to send (300)
