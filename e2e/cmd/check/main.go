@@ -63,7 +63,7 @@ func main() {
 	flag.StringVar(&c.png, "png", "", "write the same waterfall as a PNG image to this file")
 	flag.IntVar(&c.htmlID, "html-request", 0, "request id whose trace -html and -png draw (default: a slow request through nginx, else through the rewriting frontend)")
 	flag.StringVar(&c.metrics, "logspan-metrics", "", "logspan's /metrics URL, to print its counters in the summary")
-	flag.DurationVar(&slack, "slack", slack, "tolerance of the time checks (HAProxy logs whole milliseconds)")
+	flag.DurationVar(&slack, "slack", slack, "tolerance of the time checks (nginx, HAProxy and PostgreSQL log whole milliseconds)")
 	flag.IntVar(&c.count.want, "count", 0, "instead of checking requests: wait until Jaeger holds this many spans of -count-service, each exactly once")
 	flag.StringVar(&c.count.service, "count-service", svcHAProxy, "with -count: the service.name of the spans counted")
 	flag.TextVar(&c.count.from, "count-from", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), "with -count: the earliest span start counted (RFC 3339)")
@@ -357,7 +357,7 @@ func summarize(w io.Writer, c config, run *harness.Run, outs []*outcome, haproxy
 	} else {
 		fmt.Fprintln(w, "  HAProxy spans not counted: nginx and fe_rewrite share a HAProxy frontend, and only one is checked")
 	}
-	fmt.Fprintf(w, "  timing: a span reached at most %s out of its parent (slack %s; HAProxy logs whole ms)\n", overshoot, slack)
+	fmt.Fprintf(w, "  timing: a span reached at most %s out of its parent (slack %s; nginx, HAProxy and PostgreSQL log whole ms)\n", overshoot, slack)
 	fmt.Fprintf(w, "  spans complete after %s (%d polls)\n", arrived.Round(100*time.Millisecond), rounds)
 
 	ok := len(failed) == 0 && (wantSpans < 0 || haproxySpans == wantSpans)
