@@ -73,7 +73,8 @@ done
 # --- what we need ---------------------------------------------------------
 [ -x "$JAEGER_BIN" ] || fail "no Jaeger binary at $JAEGER_BIN: run e2e/run.sh once (it builds it) or set E2E_JAEGER_BIN"
 log "building logspan, haproxygen and check into $BIN"
-go build -o "$BIN/" ./cmd/logspan ./internal/haproxygen/cmd/haproxygen ./e2e/cmd/check
+go build -o "$BIN/" ./cmd/logspan ./internal/haproxygen/cmd/haproxygen
+(cd e2e && go build -o "$BIN/" ./cmd/check)
 if [ -n "${E2E_LOGSPAN:-}" ]; then
   cp "$E2E_LOGSPAN" "$BIN/logspan"
 fi

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,16 +20,40 @@ var slack = 2 * time.Millisecond
 
 // Services and HAProxy proxy names of the e2e setup.
 const (
-	svcClient  = "client"
-	svcHAProxy = "haproxy"
-	svcBackend = "backend"
+	svcClient   = "client"
+	svcHAProxy  = "haproxy"
+	svcNginx    = "nginx"
+	svcCaddy    = "caddy"
+	svcBackend  = "backend"
+	svcPostgres = "postgresql"
 )
 
-// frontendName maps the client's frontend labels to haproxy.cfg's names.
+// frontendName maps the client's frontend labels to haproxy.cfg's names:
+// nginx sends its requests on to the rewriting frontend; Caddy's requests
+// go by no HAProxy.
 var frontendName = map[string]string{
 	harness.FrontendRewrite: "fe_rewrite",
 	harness.FrontendPlain:   "fe_plain",
+	harness.FrontendNginx:   "fe_rewrite",
 	harness.FrontendTCP:     "fe_tcp",
+}
+
+// hop is one proxy on a request's way to the backend, made into a span by
+// logspan from its log.
+type hop struct {
+	service string
+	// forwards: the proxy sends on a traceparent naming its own span, so
+	// the next hop (or the backend) is its child; otherwise the next one
+	// is a child of this hop's parent.
+	forwards bool
+}
+
+// routes are the hops of each HTTP frontend, client side first.
+var routes = map[string][]hop{
+	harness.FrontendRewrite: {{svcHAProxy, true}},
+	harness.FrontendPlain:   {{svcHAProxy, false}},
+	harness.FrontendNginx:   {{svcNginx, true}, {svcHAProxy, true}},
+	harness.FrontendCaddy:   {{svcCaddy, false}},
 }
 
 // tcpOperation is the span name of a session of the tcplog frontend.
@@ -36,7 +62,8 @@ const tcpOperation = "TCP be_tcp"
 // result is the outcome of the checks of one request's trace.
 type result struct {
 	problems []string
-	haproxy  *span // the request's HAProxy span, when exactly one was found
+	spans    []span // the trace as Jaeger returned it, for the report
+	haproxy  *span  // the request's HAProxy span, when exactly one was found
 	// overshoot is how far a span reached out of the span that must hold
 	// it (within the slack or not); 0 when inside.
 	overshoot time.Duration
@@ -47,77 +74,95 @@ func (r *result) addf(format string, args ...any) {
 }
 
 // verifyHTTP checks the trace of a request sent through one of the HTTP
-// frontends:
-//   - the client span (traced requests), exactly one HAProxy span and the
-//     backend span, and nothing else;
-//   - the parent links: client -> haproxy -> backend on the rewriting
-//     frontend (haproxy is the root of an untraced request's trace);
-//     client -> haproxy and client -> backend on the plain one;
-//   - HAProxy's span within the client's, and on the rewriting frontend the
-//     backend's within HAProxy's (give or take slack);
-//   - status Error exactly on 5xx for the HAProxy and backend spans, Error
+// frontends (routes gives the proxies on its way):
+//   - the client span (traced requests), exactly one span of each proxy on
+//     the route and the backend span, and nothing else;
+//   - the parent links: each proxy's parent is the client or the last proxy
+//     before it that forwards its own traceparent, and so is the backend's
+//     (client -> haproxy -> backend on the rewriting frontend, client ->
+//     haproxy and client -> backend on the plain one, client -> nginx ->
+//     haproxy -> backend through nginx); without a traceparent the first
+//     proxy is the root;
+//   - each span inside the one before it on the way (client, proxies,
+//     backend), give or take slack;
+//   - status Error exactly on 5xx for the proxy and backend spans, Error
 //     on 4xx and 5xx for the client span;
 //   - the HTTP attributes match what the client sent and got.
 func verifyHTTP(req harness.Request, spans []span) result {
-	var res result
+	res := result{spans: spans}
 	if len(spans) == 0 {
 		res.addf("trace %s not in Jaeger (yet)", req.TraceID)
 		return res
 	}
-	client, backend, haproxy := sortSpans(req, spans, &res)
+	route, ok := routes[req.Frontend]
+	if !ok {
+		res.addf("unknown frontend %q", req.Frontend)
+		return res
+	}
+	want := map[string]bool{}
+	for _, h := range route {
+		want[h.service] = true
+	}
+	t := sortSpans(req, spans, want, &res)
+	client, backend, proxies := t.client, t.backend, t.proxies
 	if req.Traced && client == nil {
 		res.addf("client span %s missing", req.ClientSpanID)
 	}
 	if backend == nil {
 		res.addf("backend span %s missing", req.BackendSpanID)
 	}
-	switch len(haproxy) {
-	case 1:
-		res.haproxy = haproxy[0]
-	case 0:
-		res.addf("HAProxy span missing")
-	default:
-		for _, h := range haproxy {
-			res.addf("%d HAProxy spans, want 1: %s", len(haproxy), describe(h))
+	hops := make([]*span, len(route))
+	for i, h := range route {
+		switch found := proxies[h.service]; len(found) {
+		case 1:
+			hops[i] = found[0]
+		case 0:
+			res.addf("%s span missing", h.service)
+		default:
+			for _, s := range found {
+				res.addf("%d %s spans, want 1: %s", len(found), h.service, describe(s))
+			}
 		}
+	}
+	if len(proxies[svcHAProxy]) == 1 {
+		res.haproxy = proxies[svcHAProxy][0]
 	}
 	if len(res.problems) > 0 {
 		return res
 	}
-	h := res.haproxy
 
-	// Parents.
+	// Parents, and each span inside the one before it.
+	parent, parentName := "", "none (no traceparent sent)"
+	outer, outerName := client, "client span"
 	if client != nil {
 		if client.ParentID != "" {
 			res.addf("client span has parent %s, want none", client.ParentID)
 		}
-		if h.ParentID != client.SpanID {
-			res.addf("HAProxy span's parent is %q, want the client span %s", h.ParentID, client.SpanID)
+		parent, parentName = client.SpanID, "the client span "+client.SpanID
+	}
+	for i, h := range route {
+		s := hops[i]
+		if s.ParentID != parent {
+			res.addf("%s span's parent is %q, want %s", h.service, s.ParentID, parentName)
 		}
-	} else if h.ParentID != "" {
-		res.addf("HAProxy span's parent is %q, want none (no traceparent sent)", h.ParentID)
+		if outer != nil {
+			within(&res, h.service+" span", s, outerName, outer)
+		}
+		outer, outerName = s, h.service+" span"
+		if h.forwards {
+			parent, parentName = s.SpanID, "the "+h.service+" span "+s.SpanID
+		}
 	}
-	wantBackendParent, parentName := h.SpanID, "the HAProxy span"
-	if req.Frontend == harness.FrontendPlain {
-		wantBackendParent, parentName = req.ClientSpanID, "the client span"
+	if backend.ParentID != parent {
+		res.addf("backend span's parent is %q, want %s", backend.ParentID, parentName)
 	}
-	if backend.ParentID != wantBackendParent {
-		res.addf("backend span's parent is %q, want %s %s", backend.ParentID, parentName, wantBackendParent)
-	}
-
-	// Times.
-	if client != nil {
-		within(&res, "HAProxy span", h, "client span", client)
-	}
-	if req.Frontend == harness.FrontendRewrite {
-		within(&res, "backend span", backend, "HAProxy span", h)
-	}
+	within(&res, "backend span", backend, outerName, outer)
 
 	// Kinds and status.
 	if client != nil && client.Kind != "CLIENT" {
 		res.addf("client span kind %s, want CLIENT", client.Kind)
 	}
-	for _, s := range []*span{h, backend} {
+	for _, s := range append(hops, backend) {
 		if s.Kind != "SERVER" {
 			res.addf("%s span kind %s, want SERVER", s.Service, s.Kind)
 		}
@@ -138,26 +183,100 @@ func verifyHTTP(req harness.Request, spans []span) result {
 		return res
 	}
 	status := strconv.Itoa(req.Status)
-	attr(&res, h, "http.request.method", req.Method)
-	attr(&res, h, "url.path", u.Path)
-	attr(&res, h, "url.query", u.RawQuery)
-	attr(&res, h, "http.response.status_code", status)
-	attr(&res, h, "haproxy.frontend", frontendName[req.Frontend])
-	attr(&res, h, "haproxy.backend", "be_app")
-	attr(&res, backend, "http.request.method", req.Method)
-	attr(&res, backend, "url.path", u.Path)
-	attr(&res, backend, "http.response.status_code", status)
+	for _, s := range append(hops, backend) {
+		attr(&res, s, "http.request.method", req.Method)
+		attr(&res, s, "url.path", u.Path)
+		attr(&res, s, "http.response.status_code", status)
+		if s.Service != svcBackend {
+			attr(&res, s, "url.query", u.RawQuery)
+		}
+		// A forwarded traceparent names the span; it is no attribute.
+		for _, k := range []string{"http.request.header.traceparent", "http.request.header.forwarded_traceparent"} {
+			if v, ok := s.Attrs[k]; ok && s.Service == svcHAProxy && req.Frontend != harness.FrontendPlain {
+				res.addf("%s span has attribute %s=%q", s.Service, k, v)
+			}
+		}
+	}
+	if h := res.haproxy; h != nil {
+		attr(&res, h, "haproxy.frontend", frontendName[req.Frontend])
+		attr(&res, h, "haproxy.backend", "be_app")
+	}
 	if client != nil {
 		attr(&res, client, "http.request.method", req.Method)
 		attr(&res, client, "http.response.status_code", status)
 	}
-	if req.Frontend == harness.FrontendRewrite {
-		// The forwarded traceparent names the span; it is no attribute.
-		if v, ok := h.Attrs["http.request.header.traceparent"]; ok {
-			res.addf("HAProxy span has attribute http.request.header.traceparent=%q", v)
+	verifyStatements(req, backend, t, &res)
+	return res
+}
+
+// verifyStatements checks the SQL the backend ran for the request, as it
+// listed it: each statement's database CLIENT span (the backend's, a child
+// of its server span and inside it, Error when the statement failed), and
+// under it PostgreSQL's spans of the statement (made by logspan from
+// PostgreSQL's jsonlog): parse, bind and execute for the extended protocol,
+// one "statement" span for the simple one, and for a failed statement one
+// Error span with its SQLSTATE; each a SERVER span inside the CLIENT span,
+// give or take slack (PostgreSQL logs whole milliseconds).
+func verifyStatements(req harness.Request, backend *span, t traceSpans, res *result) {
+	byParent := map[string][]*span{}
+	for _, p := range t.postgres {
+		byParent[p.ParentID] = append(byParent[p.ParentID], p)
+	}
+	for i, st := range req.Statements {
+		name := fmt.Sprintf("statement %d", i+1)
+		d := t.statements[st.SpanID]
+		if d == nil {
+			res.addf("%s: database span %s missing", name, st.SpanID)
+			continue
+		}
+		if d.ParentID != backend.SpanID {
+			res.addf("%s: database span's parent is %q, want the backend span %s", name, d.ParentID, backend.SpanID)
+		}
+		if d.Kind != "CLIENT" {
+			res.addf("%s: database span kind %s, want CLIENT", name, d.Kind)
+		}
+		within(res, name+"'s database span", d, "backend span", backend)
+		failed := st.SQLState != ""
+		if d.Error != failed {
+			res.addf("%s: database span status Error=%v, want %v", name, d.Error, failed)
+		}
+		var steps []string
+		for _, p := range byParent[d.SpanID] {
+			step := cmp.Or(p.Attrs["postgresql.protocol_step"], "error")
+			steps = append(steps, step)
+			within(res, name+"'s postgresql "+step+" span", p, "database span", d)
+			if p.Kind != "SERVER" {
+				res.addf("%s: postgresql %s span kind %s, want SERVER", name, step, p.Kind)
+			}
+			if p.Error != failed {
+				res.addf("%s: postgresql %s span status Error=%v, want %v", name, step, p.Error, failed)
+			}
+			attr(res, p, "db.namespace", d.Attrs["db.namespace"])
+			attr(res, p, "db.operation.name", d.Attrs["db.operation.name"])
+			attr(res, p, "db.response.status_code", st.SQLState)
+		}
+		delete(byParent, d.SpanID)
+		slices.Sort(steps)
+		want := []string{"bind", "execute", "parse"}
+		switch {
+		case failed:
+			want = []string{"error"}
+		case st.Protocol == harness.ProtocolSimple:
+			want = []string{"statement"}
+		}
+		if !slices.Equal(steps, want) {
+			how := st.Protocol + " protocol"
+			if failed {
+				how += ", SQLSTATE " + st.SQLState
+			}
+			res.addf("%s (%s): postgresql spans %v, want %v", name, how, steps, want)
 		}
 	}
-	return res
+	for _, ps := range byParent {
+		for _, p := range ps {
+			res.addf("unexpected span %s", describe(p))
+		}
+	}
 }
 
 // verifyTCPTrace checks the trace of the request sent through the tcplog
@@ -165,11 +284,10 @@ func verifyHTTP(req harness.Request, spans []span) result {
 // holds only the client span and the backend span, its child.
 func verifyTCPTrace(req harness.Request, spans []span) result {
 	var res result
-	client, backend, haproxy := sortSpans(req, spans, &res)
-	for _, s := range haproxy {
-		// HAProxy's TCP span is a root in its own trace (verifyTCPSpan).
-		res.addf("unexpected span %s", describe(s))
-	}
+	// HAProxy's TCP span is a root in its own trace (verifyTCPSpan): any
+	// proxy span here is unexpected.
+	t := sortSpans(req, spans, nil, &res)
+	client, backend := t.client, t.backend
 	if client == nil || backend == nil {
 		res.addf("trace %s: client span found %v, backend span found %v", req.TraceID, client != nil, backend != nil)
 		return res
@@ -177,6 +295,7 @@ func verifyTCPTrace(req harness.Request, spans []span) result {
 	if backend.ParentID != client.SpanID {
 		res.addf("backend span's parent is %q, want the client span %s", backend.ParentID, client.SpanID)
 	}
+	verifyStatements(req, backend, t, &res)
 	return res
 }
 
@@ -246,21 +365,40 @@ func stamp(t time.Time) string {
 	return t.Format("15:04:05.000000")
 }
 
+// traceSpans are a trace's spans by role.
+type traceSpans struct {
+	client, backend *span
+	proxies         map[string][]*span // by service
+	statements      map[string]*span   // the backend's database spans, by id
+	postgres        []*span            // PostgreSQL's spans
+}
+
 // sortSpans picks out of a trace's spans the request's client span, its
-// backend span and every HAProxy span, and notes any other as unexpected.
-func sortSpans(req harness.Request, spans []span, res *result) (client, backend *span, haproxy []*span) {
+// backend span, every span of the proxy services in want (by service), the
+// backend's database spans of the statements it listed and every
+// PostgreSQL span, and notes any other as unexpected.
+func sortSpans(req harness.Request, spans []span, want map[string]bool, res *result) traceSpans {
+	t := traceSpans{proxies: map[string][]*span{}, statements: map[string]*span{}}
+	listed := map[string]bool{}
+	for _, st := range req.Statements {
+		listed[st.SpanID] = true
+	}
 	for i := range spans {
 		s := &spans[i]
 		switch {
 		case s.Service == svcClient && s.SpanID == req.ClientSpanID:
-			client = s
+			t.client = s
 		case s.Service == svcBackend && s.SpanID == req.BackendSpanID:
-			backend = s
-		case s.Service == svcHAProxy:
-			haproxy = append(haproxy, s)
+			t.backend = s
+		case s.Service == svcBackend && listed[s.SpanID] && t.statements[s.SpanID] == nil:
+			t.statements[s.SpanID] = s
+		case s.Service == svcPostgres:
+			t.postgres = append(t.postgres, s)
+		case want[s.Service]:
+			t.proxies[s.Service] = append(t.proxies[s.Service], s)
 		default:
 			res.addf("unexpected span %s", describe(s))
 		}
 	}
-	return client, backend, haproxy
+	return t
 }

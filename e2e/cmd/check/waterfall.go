@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"html"
 	"math"
 	"os"
 	"slices"
@@ -27,31 +26,44 @@ const (
 
 // serviceColor gives each service of the e2e setup its colour.
 var serviceColor = map[string]string{
-	svcClient:  "#4e79a7",
-	svcHAProxy: "#f28e2b",
-	svcBackend: "#59a14f",
+	svcClient:   "#4e79a7",
+	svcNginx:    "#76b7b2",
+	svcCaddy:    "#edc948",
+	svcHAProxy:  "#f28e2b",
+	svcBackend:  "#59a14f",
+	svcPostgres: "#b07aa1",
 }
 
 // detailKeys are the attributes shown under a span's bar, when present.
 var detailKeys = []string{
 	"http.request.method", "url.full", "url.path", "url.query", "http.route", "http.response.status_code",
 	"haproxy.frontend", "haproxy.backend", "haproxy.termination_state", "haproxy.timers",
+	"nginx.upstream.status", "postgresql.protocol_step", "db.response.status_code", "db.query.text",
 }
 
 // haproxyTimers are shown together as haproxy.timers=TR/Tw/Tc/Tr/Ta.
 var haproxyTimers = []string{"TR", "Tw", "Tc", "Tr", "Ta"}
 
 // writeWaterfall draws the trace of one request (-html-request, or the
-// first slow request through the rewriting frontend) as an HTML page with
-// an SVG waterfall: one row per span in tree order, bars on a common time
-// axis, HAProxy's phases as event marks, and the main attributes.
+// first traced slow request through nginx, else through the rewriting
+// frontend) as an HTML page with an SVG waterfall (-html) and as a PNG image
+// (-png): one row per span in tree order, bars on a common time axis,
+// HAProxy's phases as event marks, and the main attributes. Both are drawn
+// from the same shapes (layout).
 func writeWaterfall(ctx context.Context, j *jaeger, c config, outs []*outcome) error {
 	var req *harness.Request
-	for _, o := range outs {
-		r := &o.req
-		if c.htmlID != 0 && r.ID == c.htmlID ||
-			c.htmlID == 0 && r.Frontend == harness.FrontendRewrite && r.Traced && strings.HasPrefix(r.Target, "/slow") && r.Status == 200 {
-			req = r
+	slow := func(r *harness.Request, frontend string) bool {
+		return r.Frontend == frontend && r.Traced && strings.HasPrefix(r.Target, "/slow") && r.Status == 200
+	}
+	for _, frontend := range []string{harness.FrontendNginx, harness.FrontendRewrite} {
+		for _, o := range outs {
+			r := &o.req
+			if c.htmlID != 0 && r.ID == c.htmlID || c.htmlID == 0 && slow(r, frontend) {
+				req = r
+				break
+			}
+		}
+		if req != nil {
 			break
 		}
 	}
@@ -65,9 +77,20 @@ func writeWaterfall(ctx context.Context, j *jaeger, c config, outs []*outcome) e
 	if len(spans) == 0 {
 		return fmt.Errorf("waterfall: trace %s not in Jaeger", req.TraceID)
 	}
-	page := waterfallHTML(req, spans)
-	if err := os.WriteFile(c.html, []byte(page), 0o644); err != nil {
-		return fmt.Errorf("waterfall: %w", err)
+	pic := layout(req, spans)
+	if c.html != "" {
+		if err := os.WriteFile(c.html, []byte(pic.html()), 0o644); err != nil {
+			return fmt.Errorf("waterfall: %w", err)
+		}
+	}
+	if c.png != "" {
+		b, err := pic.png()
+		if err != nil {
+			return fmt.Errorf("waterfall: %w", err)
+		}
+		if err := os.WriteFile(c.png, b, 0o644); err != nil {
+			return fmt.Errorf("waterfall: %w", err)
+		}
 	}
 	return nil
 }
@@ -108,9 +131,52 @@ func ordered(spans []span) ([]span, []int) {
 	return out, depth
 }
 
-func waterfallHTML(req *harness.Request, spans []span) string {
+// picture is a drawn trace: a title, a caption, the waterfall's shapes on
+// a wfWidth x height canvas, and a note under it.
+type picture struct {
+	title, caption, note string
+	height               int
+	shapes               []shape
+}
+
+// shape is one thing drawn: a rectangle, a line or a text. Coordinates are
+// CSS pixels; colours are #rrggbb.
+type shape struct {
+	kind           shapeKind
+	x, y, w, h     float64 // rect; line: from (x, y) to (x+w, y+h)
+	fill, stroke   string
+	strokeW, round float64
+	size           float64 // text: font size; y is the baseline
+	anchor         string  // text: start, middle or end
+	mono           bool
+	runs           []run  // text
+	title          string // a tooltip (SVG only)
+}
+
+type shapeKind int
+
+const (
+	rectShape shapeKind = iota
+	lineShape
+	textShape
+)
+
+// run is a piece of a text, bold or not.
+type run struct {
+	text string
+	bold bool
+}
+
+func text(x, y, size float64, fill, anchor string, mono bool, runs ...run) shape {
+	return shape{kind: textShape, x: x, y: y, size: size, fill: fill, anchor: anchor, mono: mono, runs: runs}
+}
+
+// layout places the spans of a trace: a row per span in tree order, the
+// name column on the left, the bars on a common time axis.
+func layout(req *harness.Request, spans []span) picture {
 	rows, depth := ordered(spans)
 	t0, t1 := rows[0].Start, rows[0].End
+	services := map[string]bool{}
 	for _, s := range rows {
 		if s.Start.Before(t0) {
 			t0 = s.Start
@@ -118,6 +184,7 @@ func waterfallHTML(req *harness.Request, spans []span) string {
 		if s.End.After(t1) {
 			t1 = s.End
 		}
+		services[s.Service] = true
 	}
 	total := max(t1.Sub(t0), time.Millisecond)
 	step := tickStep(total)
@@ -125,52 +192,50 @@ func waterfallHTML(req *harness.Request, spans []span) string {
 	x := func(t time.Time) float64 { return wfLabel + plotW*float64(t.Sub(t0))/float64(total) }
 	height := wfTop + wfRowH*len(rows) + wfMargin
 
-	var b strings.Builder
-	fmt.Fprintf(&b, `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>logspan e2e trace %s</title>
-<style>
-body { font: 14px/1.35 "DejaVu Sans", Arial, sans-serif; margin: 18px 20px; color: #222; background: #fff; }
-h1 { font-size: 19px; margin: 0 0 4px; }
-p { margin: 0 0 10px; color: #555; }
-code { font-family: "DejaVu Sans Mono", monospace; font-size: 12.5px; }
-svg text { font-family: "DejaVu Sans", Arial, sans-serif; }
-.mono { font-family: "DejaVu Sans Mono", monospace; }
-</style></head><body>
-<h1>One request through HAProxy, as Jaeger stores it</h1>
-<p>%s <code>%s</code> &rarr; %d through HAProxy frontend <code>%s</code> (traceparent rewritten);
-trace <code>%s</code>. The HAProxy span is made by <b>logspan</b> from HAProxy's access log.</p>
-`, req.TraceID, html.EscapeString(req.Method), html.EscapeString(req.Target), req.Status,
-		frontendName[req.Frontend], req.TraceID)
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">
-`, wfWidth, height, wfWidth, height)
+	var made []string
+	for _, s := range []string{svcNginx, svcHAProxy, svcCaddy, svcPostgres} {
+		if services[s] {
+			made = append(made, s)
+		}
+	}
+	route := "through HAProxy frontend " + frontendName[req.Frontend]
+	if req.Frontend == harness.FrontendNginx {
+		route = "through nginx and HAProxy frontend " + frontendName[req.Frontend]
+	}
+	p := picture{
+		title: "One request " + route + ", as Jaeger stores it",
+		caption: fmt.Sprintf("%s %s → %d, trace %s. The %s spans are made by logspan from their logs.",
+			req.Method, req.Target, req.Status, req.TraceID, joinAnd(made)),
+		note:   "Drawn from Jaeger's /api/v3/traces/: ids, parent links and times as stored. Black marks: HAProxy's phases from its log.",
+		height: height,
+	}
+	add := func(s shape) { p.shapes = append(p.shapes, s) }
 
 	// Time axis and grid.
 	for t := time.Duration(0); t <= total; t += step {
 		px := x(t0.Add(t))
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#e4e4e4"/>`+"\n", px, wfTop-6, px, height-wfMargin)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" fill="#777" text-anchor="middle">%s</text>`+"\n", px, wfTop-12, fmtDur(t))
+		add(shape{kind: lineShape, x: px, y: wfTop - 6, h: float64(height - wfMargin - wfTop + 6), stroke: "#e4e4e4", strokeW: 1})
+		add(text(px, wfTop-12, 11, "#777", "middle", false, run{text: fmtDur(t)}))
 	}
-	fmt.Fprintf(&b, `<text x="0" y="%d" font-size="12" fill="#777">service · span</text>`+"\n", wfTop-12)
+	add(text(0, wfTop-12, 12, "#777", "start", false, run{text: "service · span"}))
 
 	for i, s := range rows {
-		y := wfTop + i*wfRowH
+		y := float64(wfTop + i*wfRowH)
 		if i%2 == 1 {
-			fmt.Fprintf(&b, `<rect x="0" y="%d" width="%d" height="%d" fill="#f7f7f9"/>`+"\n", y, wfWidth, wfRowH)
+			add(shape{kind: rectShape, y: y, w: wfWidth, h: wfRowH, fill: "#f7f7f9"})
 		}
-		color := cmp.Or(serviceColor[s.Service], "#888")
-		indent := 14 * depth[i]
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="10" height="10" rx="2" fill="%s"/>`+"\n", indent, y+9, color)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="14"><tspan font-weight="bold">%s</tspan> %s</text>`+"\n",
-			indent+15, y+19, html.EscapeString(s.Service), html.EscapeString(s.Name))
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#666" class="mono">%s · span %s</text>`+"\n",
-			indent+15, y+35, strings.ToLower(s.Kind), s.SpanID)
+		color := cmp.Or(serviceColor[s.Service], "#888888")
+		indent := float64(14 * depth[i])
+		add(shape{kind: rectShape, x: indent, y: y + 9, w: 10, h: 10, round: 2, fill: color})
+		add(text(indent+15, y+19, 14, "#222", "start", false, run{s.Service, true}, run{" " + s.Name, false}))
+		add(text(indent+15, y+35, 11, "#666", "start", true, run{text: strings.ToLower(s.Kind) + " · span " + s.SpanID}))
 
 		bx, bw := x(s.Start), math.Max(x(s.End)-x(s.Start), 2)
-		stroke := ""
+		bar := shape{kind: rectShape, x: bx, y: y + 6, w: bw, h: wfBarH, round: 3, fill: color}
 		if s.Error {
-			stroke = ` stroke="#d62728" stroke-width="2.5"`
+			bar.stroke, bar.strokeW = "#d62728", 2.5
 		}
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" rx="3" fill="%s"%s/>`+"\n", bx, y+6, bw, wfBarH, color, stroke)
+		add(bar)
 		label := fmtDur(s.End.Sub(s.Start))
 		if s.Error {
 			label += " · error"
@@ -180,24 +245,25 @@ trace <code>%s</code>. The HAProxy span is made by <b>logspan</b> from HAProxy's
 		if bw > 120 {
 			lx, anchor, fill = bx+bw-8, "end", "#fff"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="12" font-weight="bold" text-anchor="%s" fill="%s">%s</text>`+"\n",
-			lx, y+20, anchor, fill, label)
+		add(text(lx, y+20, 12, fill, anchor, false, run{label, true}))
 		for _, e := range s.Events {
 			ex := x(e.Time)
-			fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#222" stroke-width="1.5"><title>%s +%s</title></line>`+"\n",
-				ex, y+3, ex, y+6+wfBarH+3, html.EscapeString(e.Name), fmtDur(e.Time.Sub(s.Start)))
+			add(shape{kind: lineShape, x: ex, y: y + 3, h: wfBarH + 6, stroke: "#222", strokeW: 1.5,
+				title: e.Name + " +" + fmtDur(e.Time.Sub(s.Start))})
 		}
 		for k, line := range details(s) {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#444" class="mono">%s</text>`+"\n",
-				wfLabel, y+wfBarH+22+14*k, html.EscapeString(line))
+			add(text(wfLabel, y+wfBarH+22+14*float64(k), 11, "#444", "start", true, run{text: line}))
 		}
 	}
-	b.WriteString("</svg>\n")
-	b.WriteString(`<p style="margin-top:6px">Drawn from Jaeger's <code>/api/v3/traces/</code>: ids, parent links and times as stored.
-Black marks: HAProxy's phases from its log (request received, connected, response headers).</p>
-</body></html>
-`)
-	return b.String()
+	return p
+}
+
+// joinAnd joins words as "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // details are the lines of attributes under a span: at most two, of at

@@ -1,16 +1,18 @@
 // Command client is the end-to-end test's caller, instrumented with the
 // OpenTelemetry Go SDK (service "client"). It sends a few hundred HTTP
-// requests through HAProxy's two HTTP frontends, each inside its own client
-// span whose context it injects as traceparent (a few go without one), then
-// one HTTP request through the `mode tcp` frontend, and writes what it did
-// to a JSON file for the checker (see harness.Run).
+// requests through HAProxy's two HTTP frontends and, with -nginx and -caddy,
+// through nginx in front of HAProxy and through Caddy, each inside its own client span whose context
+// it injects as traceparent (a few go without one), then one HTTP request
+// through the `mode tcp` frontend, and writes what it did to a JSON file for
+// the checker (see harness.Run).
 //
 // The requests are spread evenly over -duration, in bursts of five sent at
 // once, so that the test can rotate the log and restart logspan while they
 // flow.
 //
 //	client -rewrite http://127.0.0.1:18080 -plain http://127.0.0.1:18082 \
-//	    -tcp 127.0.0.1:18083 -otlp 127.0.0.1:4317 -out requests.json
+//	    -nginx http://127.0.0.1:18084 -caddy http://127.0.0.1:18085 -tcp 127.0.0.1:18083 \
+//	    -otlp 127.0.0.1:4317 -out requests.json
 package main
 
 import (
@@ -47,6 +49,7 @@ const burst = 5
 
 type config struct {
 	rewrite, plain, tcp string
+	nginx, caddy        string
 	otlp, out           string
 	requests            int
 	concurrency         int
@@ -58,6 +61,8 @@ func main() {
 	var c config
 	flag.StringVar(&c.rewrite, "rewrite", "http://127.0.0.1:18080", "base URL of the HTTP frontend that rewrites traceparent")
 	flag.StringVar(&c.plain, "plain", "http://127.0.0.1:18082", "base URL of the plain HTTP frontend")
+	flag.StringVar(&c.nginx, "nginx", "", "base URL of nginx in front of the rewriting frontend (empty: no requests through nginx)")
+	flag.StringVar(&c.caddy, "caddy", "", "base URL of Caddy in front of the backend (empty: no requests through Caddy)")
 	flag.StringVar(&c.tcp, "tcp", "127.0.0.1:18083", "address of the `mode tcp` frontend (empty: no TCP request)")
 	flag.StringVar(&c.otlp, "otlp", "127.0.0.1:4317", "OTLP/gRPC endpoint (host:port, plain text)")
 	flag.StringVar(&c.out, "out", "requests.json", "file to write the requests made to")
@@ -84,40 +89,68 @@ type job struct {
 	at       time.Duration
 }
 
-// plan returns the request mix: alternately through the rewriting and the
-// plain frontend; GET mostly, also POST, PUT, DELETE and HEAD; 200, slow
-// 200, 404, 500 and 503 answers; every 20th request (on the rewriting
-// frontend) without a traceparent.
+// plan returns the request mix: in turn through each frontend given (the
+// rewriting and the plain HAProxy frontend, nginx, Caddy); GET mostly, also POST,
+// PUT, DELETE and HEAD; 200, slow 200, 404, 500 and 503 answers; every tenth
+// request of the frontends that start a trace themselves (rewrite, nginx)
+// without a traceparent. Requests through nginx all take routes on which the
+// backend runs SQL (items, slow, db/fail), so that each of their traces
+// holds the whole path down to PostgreSQL.
 func plan(c config) []job {
 	rng := rand.New(rand.NewPCG(c.seed, 0x6c6f677370616e))
 	methods := []string{"GET", "GET", "GET", "GET", "POST", "PUT", "DELETE", "HEAD"}
+	type frontend struct{ name, base string }
+	fronts := []frontend{{harness.FrontendRewrite, c.rewrite}, {harness.FrontendPlain, c.plain}}
+	if c.nginx != "" {
+		fronts = append(fronts, frontend{harness.FrontendNginx, c.nginx})
+	}
+	if c.caddy != "" {
+		fronts = append(fronts, frontend{harness.FrontendCaddy, c.caddy})
+	}
+	// Routes by weight; sql: the backend runs SQL on it.
+	type route struct {
+		weight int
+		sql    bool
+		target func(id int) string
+	}
+	routes := []route{
+		{5, false, func(int) string { return "/ok" }},
+		{2, false, func(id int) string { return "/ok?page=" + strconv.Itoa(id) + "&sort=desc" }},
+		{3, true, func(int) string { return "/items/" + strconv.Itoa(rng.IntN(1000)) }},
+		{3, true, func(int) string { return "/slow?ms=" + strconv.Itoa(20+rng.IntN(230)) }},
+		{1, true, func(int) string { return "/db/fail" }},
+		{2, false, func(int) string { return "/fail" }},
+		{1, false, func(int) string { return "/unavailable" }},
+		{3, false, func(id int) string { return "/missing/" + strconv.Itoa(id) }},
+	}
+	pick := func(sqlOnly bool) route {
+		total := 0
+		for _, r := range routes {
+			if r.sql || !sqlOnly {
+				total += r.weight
+			}
+		}
+		k := rng.IntN(total)
+		for _, r := range routes {
+			if r.sql || !sqlOnly {
+				if k < r.weight {
+					return r
+				}
+				k -= r.weight
+			}
+		}
+		return routes[0] // not reached: k < total
+	}
 	jobs := make([]job, c.requests)
 	for i := range jobs {
 		id := i + 1
-		j := job{id: id, frontend: harness.FrontendRewrite, base: c.rewrite, traced: true}
-		if id%2 == 0 {
-			j.frontend, j.base = harness.FrontendPlain, c.plain
-		}
-		if id%20 == 7 {
+		f := fronts[i%len(fronts)]
+		j := job{id: id, frontend: f.name, base: f.base, traced: true}
+		if i/len(fronts)%10 == 3 && (f.name == harness.FrontendRewrite || f.name == harness.FrontendNginx) {
 			j.traced = false
 		}
 		j.method = methods[rng.IntN(len(methods))]
-		switch k := rng.IntN(20); {
-		case k < 6:
-			j.target = "/ok"
-		case k < 8:
-			j.target = "/ok?page=" + strconv.Itoa(id) + "&sort=desc"
-		case k < 11:
-			j.target = "/items/" + strconv.Itoa(rng.IntN(1000))
-		case k < 14:
-			j.target = "/slow?ms=" + strconv.Itoa(20+rng.IntN(230))
-		case k < 16:
-			j.target = "/fail"
-		case k < 17:
-			j.target = "/unavailable"
-		default:
-			j.target = "/missing/" + strconv.Itoa(id)
-		}
+		j.target = pick(f.name == harness.FrontendNginx).target(id)
 		j.at = time.Duration(i/burst*burst) * c.duration / time.Duration(max(c.requests, 1))
 		jobs[i] = j
 	}
@@ -251,6 +284,9 @@ func (c *client) do(ctx context.Context, j job) harness.Request {
 			_ = resp.Body.Close()
 			rec.Status = resp.StatusCode
 			c.backendContext(&rec, resp.Header.Get(harness.TraceResponseHeader))
+			if err == nil {
+				rec.Statements, err = harness.ParseStatements(resp.Header.Get(harness.StatementsHeader))
+			}
 		}
 	}
 	rec.End = time.Now()

@@ -16,7 +16,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
-// Frontends of e2e/haproxy.cfg, as the client records them.
+// Frontends the client sends through, as it records them: the three of
+// e2e/haproxy.cfg, nginx in front of the rewriting one, and Caddy.
 const (
 	// FrontendRewrite is the HTTP frontend that forwards a traceparent
 	// naming its own span and logs both the incoming and forwarded one.
@@ -26,6 +27,16 @@ const (
 	FrontendPlain = "plain"
 	// FrontendTCP is the `mode tcp` frontend with `option tcplog`.
 	FrontendTCP = "tcp"
+	// FrontendNginx is nginx with the README's forwarding recipe, in front
+	// of FrontendRewrite: nginx forwards a traceparent naming its own span,
+	// HAProxy one naming its own, so the trace reads client -> nginx ->
+	// haproxy -> backend.
+	FrontendNginx = "nginx"
+	// FrontendCaddy is Caddy's reverse_proxy in front of the backend,
+	// with its default JSON access log: Caddy passes the caller's
+	// traceparent on untouched, so its span and the backend's are both
+	// children of the client's.
+	FrontendCaddy = "caddy"
 )
 
 // TraceResponseHeader is the response header in which the backend returns
@@ -58,7 +69,7 @@ func NewTracerProvider(ctx context.Context, endpoint, service string) (*sdktrace
 type Request struct {
 	// ID numbers the requests from 1 in the order they were planned.
 	ID int `json:"id"`
-	// Frontend is FrontendRewrite, FrontendPlain or FrontendTCP.
+	// Frontend is one of the Frontend constants.
 	Frontend string `json:"frontend"`
 	// Traced tells whether the client sent a traceparent (from its client
 	// span). An untraced request has no client span.
@@ -79,6 +90,9 @@ type Request struct {
 	// Start and End bound the client span (or, untraced, the exchange).
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
+	// Statements are the SQL statements the backend ran for the request,
+	// from StatementsHeader.
+	Statements []Statement `json:"statements,omitempty"`
 	// LocalPort is the client's TCP port of the connection (TCP frontend
 	// only), which HAProxy logs as client.port.
 	LocalPort int `json:"local_port,omitempty"`
