@@ -64,6 +64,7 @@ func main() {
 	flag.IntVar(&c.htmlID, "html-request", 0, "request id whose trace -html and -png draw (default: a slow request through nginx, else through the rewriting frontend)")
 	flag.StringVar(&c.metrics, "logspan-metrics", "", "logspan's /metrics URL, to print its counters in the summary")
 	flag.DurationVar(&slack, "slack", slack, "tolerance of the time checks (nginx, HAProxy and PostgreSQL log whole milliseconds)")
+	flag.DurationVar(&proxySlack, "proxy-slack", proxySlack, "tolerance of a proxy's start before the proxy in front of it (each stamps a loop wake-up's clock)")
 	flag.IntVar(&c.count.want, "count", 0, "instead of checking requests: wait until Jaeger holds this many spans of -count-service, each exactly once")
 	flag.StringVar(&c.count.service, "count-service", svcHAProxy, "with -count: the service.name of the spans counted")
 	flag.TextVar(&c.count.from, "count-from", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), "with -count: the earliest span start counted (RFC 3339)")

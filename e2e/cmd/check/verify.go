@@ -18,6 +18,15 @@ import (
 // to 2 ms earlier than the real one. Set by -slack.
 var slack = 2 * time.Millisecond
 
+// proxySlack is the tolerance between two event-loop proxies, one behind
+// the other (nginx -> HAProxy). Each reads the clock once per loop
+// wake-up and stamps everything that wake-up handles with it, so under CPU
+// starvation HAProxy can date a connection it accepts later in a busy loop
+// before the moment nginx logged as its own start: 4 ms was seen on a
+// machine running other builds, 99 ms with 573 ms loopback connects. The
+// ends, and every other pair, keep slack. Set by -proxy-slack.
+var proxySlack = 25 * time.Millisecond
+
 // Services and HAProxy proxy names of the e2e setup.
 const (
 	svcClient   = "client"
@@ -146,7 +155,11 @@ func verifyHTTP(req harness.Request, spans []span) result {
 			res.addf("%s span's parent is %q, want %s", h.service, s.ParentID, parentName)
 		}
 		if outer != nil {
-			within(&res, h.service+" span", s, outerName, outer)
+			startSlack := slack
+			if i > 0 {
+				startSlack = proxySlack
+			}
+			withinSlack(&res, h.service+" span", s, outerName, outer, startSlack)
 		}
 		outer, outerName = s, h.service+" span"
 		if h.forwards {
@@ -334,8 +347,13 @@ func verifyTCPSpan(req harness.Request, haproxy []span) result {
 
 // within checks that inner lies inside outer, give or take slack.
 func within(res *result, innerName string, inner *span, outerName string, outer *span) {
+	withinSlack(res, innerName, inner, outerName, outer, slack)
+}
+
+// withinSlack is within with its own tolerance for the start.
+func withinSlack(res *result, innerName string, inner *span, outerName string, outer *span, startSlack time.Duration) {
 	res.overshoot = max(res.overshoot, outer.Start.Sub(inner.Start), inner.End.Sub(outer.End))
-	if inner.Start.Before(outer.Start.Add(-slack)) {
+	if inner.Start.Before(outer.Start.Add(-startSlack)) {
 		res.addf("%s starts %s before the %s", innerName, outer.Start.Sub(inner.Start), outerName)
 	}
 	if inner.End.After(outer.End.Add(slack)) {
