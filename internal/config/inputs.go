@@ -8,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/container"
 )
 
 // Input is one compiled entry of inputs: the files `logspan run` follows and
@@ -29,7 +30,7 @@ func decodeInputs(p *problems, n *yaml.Node, ruleNames map[string]bool, opts Opt
 	var out []inputDraft
 	for i, in := range p.list(n, "inputs") {
 		what := fmt.Sprintf("inputs[%d]", i)
-		k := p.keys(in, what, "paths", "exclude", "rules", "timezone", "start")
+		k := p.keys(in, what, "paths", "exclude", "rules", "timezone", "start", "format")
 		d := inputDraft{node: in}
 		if k["paths"] == nil {
 			p.at(in, "%s has no paths: (expected a list of files or globs, e.g. [/var/log/haproxy.log*])", what)
@@ -66,6 +67,13 @@ func decodeInputs(p *problems, n *yaml.Node, ruleNames map[string]bool, opts Opt
 			default:
 				p.at(v, "%s.start: expected end or beginning, got %q", what, s)
 			}
+		}
+		if v := k["format"]; v != nil && p.scalar(v, what+".format", "text") {
+			f, err := container.ParseFormat(v.Value)
+			if err != nil {
+				p.at(v, "%s.format: %v", what, err)
+			}
+			d.Format = f
 		}
 		out = append(out, d)
 	}
