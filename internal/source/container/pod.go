@@ -25,7 +25,9 @@ func PodOf(path string) (p Pod, ok bool) {
 	dir, file := split(path)
 	dir, container := split(dir)
 	if container == "containers" && dir != "" {
-		return linkPod(file)
+		if p, ok := linkPod(file); ok {
+			return p, true
+		}
 	}
 	dir, podDir := split(dir)
 	_, pods := split(dir)

@@ -18,6 +18,8 @@ func TestPodOf(t *testing.T) {
 			Pod{Namespace: "default", Name: "web", UID: uid, Container: "haproxy"}, true},
 		{"/var/log/containers/web-5d8_default_haproxy-" + id + ".log",
 			Pod{Namespace: "default", Name: "web-5d8", Container: "haproxy", ContainerID: id}, true},
+		{"/var/log/pods/default_web_" + uid + "/containers/0.log",
+			Pod{Namespace: "default", Name: "web", UID: uid, Container: "containers"}, true},
 		{"/var/log/pods/default_web_" + uid + "/haproxy/current.log", Pod{}, false},
 		{"/var/log/pods/default_web/haproxy/0.log", Pod{}, false},
 		{"/var/log/pods/default_web_" + uid + "_x/haproxy/0.log", Pod{}, false},
