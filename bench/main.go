@@ -16,7 +16,9 @@
 // "files" (backfill of the same lines split into -files files), "json"
 // (backfill of Caddy-like JSON lines with a JSON rule, bench/json-rule.yaml),
 // "volume" (the shipped rules with redaction off, on, and on with a 10%
-// sampling ratio, interleaved; not in the default list), "daemon"
+// sampling ratio, interleaved; not in the default list), "cri" (the
+// http scenario's lines plain and in a CRI log, interleaved; not in the
+// default list), "daemon"
 // (`logspan run` following a log written at -daemon-rate lines/s, one file
 // and -files files). Each reports whether it meets the targets of issue 4.
 package main
@@ -216,6 +218,7 @@ func (b *bench) run() (failed bool, err error) {
 		{"files", b.filesScenario},
 		{"json", b.jsonScenario},
 		{"volume", b.volumeScenario},
+		{"cri", b.criScenario},
 		{"daemon", b.daemonScenario},
 	} {
 		if !slices.Contains(want, sc.name) {
