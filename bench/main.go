@@ -18,7 +18,8 @@
 // "volume" (the shipped rules with redaction off, on, and on with a 10%
 // sampling ratio, interleaved; not in the default list), "journal" (the
 // same lines read from the systemd journal and from a file by `logspan run`,
-// interleaved; not in the default list), "daemon"
+// interleaved; not in the default list), "cri" (the http scenario's lines
+// plain and in a CRI log, interleaved; not in the default list), "daemon"
 // (`logspan run` following a log written at -daemon-rate lines/s, one file
 // and -files files). Each reports whether it meets the targets of issue 4.
 package main
@@ -219,6 +220,7 @@ func (b *bench) run() (failed bool, err error) {
 		{"json", b.jsonScenario},
 		{"volume", b.volumeScenario},
 		{"journal", b.journalScenario},
+		{"cri", b.criScenario},
 		{"daemon", b.daemonScenario},
 	} {
 		if !slices.Contains(want, sc.name) {

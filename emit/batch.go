@@ -1,14 +1,15 @@
 package emit
 
 import (
+	"go.opentelemetry.io/otel/attribute"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/logspan/logspan/mapping"
 )
 
-// Batch is a batch of spans already encoded as OTLP, grouped by service,
-// waiting to be sent as one export request.
+// Batch is a batch of spans already encoded as OTLP, grouped by resource
+// (service, and the attributes of where the spans came from), waiting to be sent as one export request.
 //
 // Spans are encoded when they join a batch, not when it is sent: the
 // record is then still in the CPU's caches, since the worker that mapped it
@@ -16,16 +17,15 @@ import (
 // line at once. Encoding at send time read every record a second time,
 // long after it was written, and cost a third more per span.
 type Batch struct {
-	groups  []spanGroup // one per service, in the order services first appear
+	groups  []spanGroup // one per resource, in the order resources first appear
 	n       int         // spans encoded
 	invalid []error     // one per span that could not be encoded
 }
 
-// spanGroup holds the encoded spans of one service.
+// spanGroup holds the encoded spans of one resource.
 type spanGroup struct {
-	service string
-	res     *encodedResource
-	spans   []byte // Span messages, each as field 2 of ScopeSpans, tag included
+	res   *encodedResource
+	spans []byte // Span messages, each as field 2 of ScopeSpans, tag included
 }
 
 // Len is how many spans were added to the batch, the invalid ones included.
@@ -37,20 +37,20 @@ func (b *Batch) Len() int { return b.n + len(b.invalid) }
 func (b *Batch) Invalid() []error { return b.invalid }
 
 // put takes the outcome of encoding one span (see Encoder.encodeSpan): the
-// span's bytes for service r, or why it could not be encoded.
-func (b *Batch) put(service string, r *encodedResource, span []byte, err error) {
+// span's bytes for resource r, or why it could not be encoded.
+func (b *Batch) put(r *encodedResource, span []byte, err error) {
 	if err != nil {
 		b.invalid = append(b.invalid, err)
 		return
 	}
-	b.add(service, r, span)
+	b.add(r, span)
 }
 
-// add appends one encoded span of service r.
-func (b *Batch) add(service string, r *encodedResource, span []byte) {
+// add appends one encoded span of resource r.
+func (b *Batch) add(r *encodedResource, span []byte) {
 	b.n++
 	for i := range b.groups {
-		if g := &b.groups[i]; g.service == service {
+		if g := &b.groups[i]; g.res == r {
 			g.spans = append(g.spans, span...)
 			return
 		}
@@ -59,10 +59,10 @@ func (b *Batch) add(service string, r *encodedResource, span []byte) {
 		// Reuse a group's storage left by an earlier use of the batch.
 		b.groups = b.groups[:len(b.groups)+1]
 		g := &b.groups[len(b.groups)-1]
-		g.service, g.res, g.spans = service, r, append(g.spans[:0], span...)
+		g.res, g.spans = r, append(g.spans[:0], span...)
 		return
 	}
-	b.groups = append(b.groups, spanGroup{service: service, res: r, spans: append([]byte(nil), span...)})
+	b.groups = append(b.groups, spanGroup{res: r, spans: append([]byte(nil), span...)})
 }
 
 // reset empties the batch, keeping its storage for the next one.
@@ -139,17 +139,17 @@ func (e *Encoder) Batch(spans []mapping.Span) *Batch {
 // addTo encodes s into b, using scratch as working space, and returns
 // scratch (perhaps grown) for the next call.
 func (e *Encoder) addTo(b *Batch, s *mapping.Span, scratch []byte) []byte {
-	r, buf, err := e.encodeSpan(s, scratch)
-	b.put(s.Service, r, buf, err)
+	r, buf, err := e.encodeSpan(s, nil, scratch)
+	b.put(r, buf, err)
 	return buf
 }
 
 // encodeSpan encodes s as a Span message of ScopeSpans, appended to buf,
-// and returns its service's encoded resource with it. It does not touch any
-// batch, so callers encode concurrently and only join the result under
-// their lock.
-func (e *Encoder) encodeSpan(s *mapping.Span, buf []byte) (*encodedResource, []byte, error) {
-	r, err := e.resourceFor(s.Service)
+// and returns its encoded resource with it: its service's, with the
+// attributes of origin (nil: none). It does not touch any batch, so
+// callers encode concurrently and only join the result under their lock.
+func (e *Encoder) encodeSpan(s *mapping.Span, origin *attribute.Set, buf []byte) (*encodedResource, []byte, error) {
+	r, err := e.resourceFor(s.Service, origin)
 	if err != nil {
 		return nil, buf, err
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/logspan/logspan/mapping"
 )
 
@@ -118,6 +120,15 @@ func realTimer(d time.Duration) (<-chan time.Time, func()) {
 // span was not added. Add is safe for concurrent use; callers encode in
 // parallel and only join the batch under its lock.
 func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
+	return b.AddFrom(ctx, span, nil, tag)
+}
+
+// AddFrom is Add for a span whose resource has, besides its service, the
+// attributes of where it came from (a Kubernetes pod and container: the
+// file its line was read from says so). Spans of one service and equal
+// origins share a resource in the export request; those of another origin
+// get their own. origin may be nil (none), and is not modified.
+func (b *Batcher[T]) AddFrom(ctx context.Context, span *mapping.Span, origin *attribute.Set, tag T) error {
 	select {
 	case <-b.closed:
 		return ErrClosed
@@ -125,7 +136,7 @@ func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 	}
 	sp := spanScratch.Get().(*[]byte)
 	defer spanScratch.Put(sp)
-	res, enc, encErr := b.enc.encodeSpan(span, (*sp)[:0])
+	res, enc, encErr := b.enc.encodeSpan(span, origin, (*sp)[:0])
 	if cap(enc) <= maxScratch {
 		*sp = enc
 	}
@@ -161,7 +172,7 @@ func (b *Batcher[T]) Add(ctx context.Context, span *mapping.Span, tag T) error {
 			b.openLocked()
 		}
 	}
-	b.batch.put(span.Service, res, enc, encErr)
+	b.batch.put(res, enc, encErr)
 	b.tags = append(b.tags, tag)
 	if b.batch.Len() >= b.size {
 		b.dispatchLocked()

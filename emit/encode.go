@@ -44,8 +44,20 @@ type Encoder struct {
 	limits  sdktrace.SpanLimits
 
 	mu        sync.RWMutex
-	resources map[string]*encodedResource
+	resources map[resourceKey]*encodedResource
 }
+
+// resourceKey names a resource: a service, and the attributes of where its
+// spans came from (the zero Distinct for none).
+type resourceKey struct {
+	service string
+	origin  attribute.Distinct
+}
+
+// maxResources bounds the encoded resources kept: pods come and go, and a
+// daemon running for months must not keep every one it ever saw. Past it,
+// the cache starts over; resources still in use are encoded again.
+const maxResources = 4096
 
 // encodedResource is the encoded head of a service's ResourceSpans: its
 // resource field and the start of its scope.
@@ -56,7 +68,7 @@ type encodedResource struct {
 }
 
 func newEncoder(base *resource.Resource, version string) *Encoder {
-	return &Encoder{base: base, version: version, limits: sdktrace.NewSpanLimits(), resources: make(map[string]*encodedResource)}
+	return &Encoder{base: base, version: version, limits: sdktrace.NewSpanLimits(), resources: make(map[resourceKey]*encodedResource)}
 }
 
 // OTLP field numbers (opentelemetry/proto/trace/v1/trace.proto and
@@ -113,21 +125,26 @@ const (
 	fArrayValues = 1
 )
 
-// resourceFor returns the encoded resource of a service, building it on
-// first use.
-func (e *Encoder) resourceFor(service string) (*encodedResource, error) {
+// resourceFor returns the encoded resource of a service and the attributes
+// of its spans' origin (nil: none), building it on first use. Once built,
+// finding it allocates nothing.
+func (e *Encoder) resourceFor(service string, origin *attribute.Set) (*encodedResource, error) {
+	key := resourceKey{service: service}
+	if origin != nil && origin.Len() > 0 {
+		key.origin = origin.Equivalent()
+	}
 	e.mu.RLock()
-	r, ok := e.resources[service]
+	r, ok := e.resources[key]
 	e.mu.RUnlock()
 	if ok {
 		return r, nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if r, ok := e.resources[service]; ok {
+	if r, ok := e.resources[key]; ok {
 		return r, nil
 	}
-	res, err := serviceResource(e.base, service)
+	res, err := serviceResource(e.base, service, origin)
 	if err != nil {
 		return nil, fmt.Errorf("emit: resource for service %q: %w", service, err)
 	}
@@ -144,7 +161,10 @@ func (e *Encoder) resourceFor(service string) (*encodedResource, error) {
 	scope = pbString(scope, fScopeVersion, e.version)
 	r.scope = appendTag(nil, fScopeSpansScope, protowire.BytesType)
 	r.scope = pbAppendBytes(r.scope, scope)
-	e.resources[service] = r
+	if len(e.resources) >= maxResources {
+		clear(e.resources)
+	}
+	e.resources[key] = r
 	return r, nil
 }
 

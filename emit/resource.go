@@ -41,8 +41,17 @@ func baseResource(ctx context.Context, cfg Config) (*resource.Resource, error) {
 	return res, nil
 }
 
-// serviceResource is base with service.name set, overriding any from the
-// environment: the rule that mapped the line decided the service.
-func serviceResource(base *resource.Resource, service string) (*resource.Resource, error) {
+// serviceResource is base with the attributes of the spans' origin (a
+// Kubernetes pod and container; nil for none) and service.name set, each
+// overriding what comes before: the file a line came from says more about
+// it than the host's environment, and the rule that mapped the line
+// decided the service.
+func serviceResource(base *resource.Resource, service string, origin *attribute.Set) (*resource.Resource, error) {
+	if origin != nil && origin.Len() > 0 {
+		var err error
+		if base, err = resource.Merge(base, resource.NewSchemaless(origin.ToSlice()...)); err != nil {
+			return nil, err
+		}
+	}
 	return resource.Merge(base, resource.NewSchemaless(attribute.String("service.name", service)))
 }

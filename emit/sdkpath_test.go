@@ -47,7 +47,7 @@ func (b *spanBuilder) tracer(service string) (trace.Tracer, error) {
 	if tr, ok := b.tracers[service]; ok {
 		return tr, nil
 	}
-	res, err := serviceResource(b.base, service)
+	res, err := serviceResource(b.base, service, nil)
 	if err != nil {
 		return nil, fmt.Errorf("emit: resource for service %q: %w", service, err)
 	}

@@ -64,6 +64,7 @@ type container struct {
 		ReadOnlyRootFilesystem   *bool `yaml:"readOnlyRootFilesystem"`
 		Capabilities             struct {
 			Drop []string `yaml:"drop"`
+			Add  []string `yaml:"add"`
 		} `yaml:"capabilities"`
 	} `yaml:"securityContext"`
 	Resources struct {
@@ -172,13 +173,24 @@ func TestDaemonSet(t *testing.T) {
 		}
 	})
 
-	t.Run("non-root, read-only, no privileges", func(t *testing.T) {
-		sc := c.SecurityContext
-		if sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
-			t.Error("runAsNonRoot is not true")
+	t.Run("follows the pods' logs as CRI records", func(t *testing.T) {
+		i := slices.Index(c.Args, "--format")
+		if i < 0 || i+1 >= len(c.Args) || c.Args[i+1] != "cri" {
+			t.Errorf("args %q: no --format cri", c.Args)
 		}
-		if sc.RunAsUser == nil || *sc.RunAsUser != img.uid || sc.RunAsGroup == nil || *sc.RunAsGroup != img.gid {
-			t.Errorf("runAsUser/runAsGroup are not the image's %d:%d", img.uid, img.gid)
+		glob := c.Args[len(c.Args)-1]
+		if ok, _ := path.Match(glob, "/var/log/pods/ns_pod_0c9f4a52-7d1e-4b8a-9f3e-2a6b1c0d9e8f/haproxy/0.log"); !ok {
+			t.Errorf("the last argument %q does not match a pod's log under /var/log/pods", glob)
+		}
+		if ok, _ := path.Match(glob, "/var/log/pods/ns_pod_0c9f4a52-7d1e-4b8a-9f3e-2a6b1c0d9e8f/haproxy/0.log.20261201-100000.gz"); !ok {
+			t.Errorf("the last argument %q does not match a rotated log, which a restart must resume", glob)
+		}
+	})
+
+	t.Run("root by ownership only: no capabilities, read-only, no escalation", func(t *testing.T) {
+		sc := c.SecurityContext
+		if sc.RunAsUser == nil || *sc.RunAsUser != 0 || sc.RunAsNonRoot == nil || *sc.RunAsNonRoot {
+			t.Error("not uid 0 with runAsNonRoot false: the runtime's log files are root's 0600/0640")
 		}
 		if sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
 			t.Error("readOnlyRootFilesystem is not true")
@@ -186,15 +198,15 @@ func TestDaemonSet(t *testing.T) {
 		if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
 			t.Error("allowPrivilegeEscalation is not false")
 		}
-		if !slices.Contains(sc.Capabilities.Drop, "ALL") {
-			t.Errorf("capabilities.drop %q: want ALL", sc.Capabilities.Drop)
+		if !slices.Contains(sc.Capabilities.Drop, "ALL") || len(sc.Capabilities.Add) > 0 {
+			t.Errorf("capabilities drop %q add %q: want ALL dropped and none added", sc.Capabilities.Drop, sc.Capabilities.Add)
 		}
-		if !slices.Contains(pod.SecurityContext.SupplementalGroups, 4) {
-			t.Errorf("supplementalGroups %v: want 4 (adm), the group of Debian's /var/log files", pod.SecurityContext.SupplementalGroups)
+		if img.uid == 0 {
+			t.Error("the image's own user is root: it should stay 65532 for other uses")
 		}
 	})
 
-	t.Run("logs read-only from the node, state kept on the node", func(t *testing.T) {
+	t.Run("pod logs read-only from the node at their own path, state kept on the node", func(t *testing.T) {
 		var logs, state bool
 		for _, m := range c.VolumeMounts {
 			for _, v := range pod.Volumes {
@@ -202,8 +214,8 @@ func TestDaemonSet(t *testing.T) {
 					continue
 				}
 				switch {
-				case v.HostPath.Path == "/var/log":
-					logs = m.ReadOnly
+				case v.HostPath.Path == "/var/log/pods":
+					logs = m.ReadOnly && m.MountPath == v.HostPath.Path
 				case m.MountPath == img.volume:
 					state = !m.ReadOnly && v.HostPath.Path == defaults.StateDir
 				case !m.ReadOnly:
@@ -212,7 +224,7 @@ func TestDaemonSet(t *testing.T) {
 			}
 		}
 		if !logs {
-			t.Error("hostPath /var/log is not mounted read-only")
+			t.Error("hostPath /var/log/pods is not mounted read-only at /var/log/pods")
 		}
 		if img.volume != defaults.StateDir {
 			t.Errorf("the image's VOLUME %s is not the default state directory %s", img.volume, defaults.StateDir)

@@ -20,6 +20,7 @@ func runBackfill(ctx context.Context, env *Env, args []string) int {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	progress := fs.Bool("progress", true, "show a progress bar when stderr is a terminal")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for `go tool pprof`)")
+	format := formatFlag(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -49,7 +50,7 @@ func runBackfill(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "logspan backfill: %v\n", err)
 		return exitUsage
 	}
-	return backfill(ctx, env, *cfgPath, paths, from, to, *workers, *logLevel, *progress)
+	return backfill(ctx, env, *cfgPath, paths, from, to, *workers, *logLevel, *progress, *format)
 }
 
 // startCPUProfile profiles the process into path until the returned
@@ -70,7 +71,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}, nil
 }
 
-func backfill(ctx context.Context, env *Env, cfgPath string, paths []string, since, until time.Time, workers int, logLevel string, progress bool) int {
+func backfill(ctx context.Context, env *Env, cfgPath string, paths []string, since, until time.Time, workers int, logLevel string, progress bool, format string) int {
 	log, err := newLogger(env.Stderr, logLevel)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "logspan backfill: %v\n", err)
@@ -78,6 +79,11 @@ func backfill(ctx context.Context, env *Env, cfgPath string, paths []string, sin
 	}
 	cfg, ok := loadRules(env, cfgPath)
 	if !ok {
+		return exitUsage
+	}
+	formatOf, err := formats(format, cfg)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "logspan backfill: %v\n", err)
 		return exitUsage
 	}
 	ecfg := cfg.Exporter
@@ -108,7 +114,7 @@ func backfill(ctx context.Context, env *Env, cfgPath string, paths []string, sin
 	stats := pipeline.NewStats(cfg.Rules)
 	b := &pipeline.Backfill{
 		Rules: cfg.Rules, Sender: exp, Export: ecfg, Since: since, Until: until,
-		Stdin: env.Stdin, Log: log, Workers: workers, Stats: stats,
+		Stdin: env.Stdin, Log: log, Workers: workers, Stats: stats, Format: formatOf,
 	}
 	start := time.Now()
 	var stopBar func()

@@ -20,12 +20,14 @@ import (
 	"github.com/logspan/logspan/internal/checkpoint"
 	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/pipeline"
+	"github.com/logspan/logspan/internal/source/container"
 )
 
 // runFlags are the flags of `logspan run` that override the daemon:
 // section of the rules file.
 type runFlags struct {
 	config, stateDir, listen, start, logLevel string
+	format                                    string
 	poll                                      time.Duration
 }
 
@@ -38,6 +40,7 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 	fs.StringVar(&f.start, "start", "end", "for paths given here: where to start a file found at startup that no checkpoint knows: end or beginning")
 	fs.DurationVar(&f.poll, "poll-interval", 0, "how often files are read (default: daemon.poll_interval, else 250ms)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.format, "format", "plain", "for paths given here: how their lines are wrapped: cri, docker, auto or plain")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until logspan stops (for `go tool pprof`)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
@@ -55,6 +58,10 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "logspan run: --start: expected end or beginning, got %q\n", f.start)
 		return exitUsage
 	}
+	if _, err := container.ParseFormat(f.format); err != nil {
+		fmt.Fprintf(env.Stderr, "logspan run: --format: %v\n", err)
+		return exitUsage
+	}
 	log, err := newLogger(env.Stderr, f.logLevel)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "logspan run: %v\n", err)
@@ -68,7 +75,7 @@ func runDaemon(ctx context.Context, env *Env, log *slog.Logger, f runFlags, path
 	if !ok {
 		return exitUsage
 	}
-	inputs, err := runInputs(cfg, paths, f.start == "beginning")
+	inputs, err := runInputs(cfg, paths, f)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "logspan run: %v\n", err)
 		return exitUsage
@@ -167,8 +174,9 @@ func stopping(ctx context.Context, n *notifier) context.Context {
 }
 
 // runInputs returns the inputs: the paths given on the command line (one
-// input, every rule), or the rules file's inputs.
-func runInputs(cfg *config.Config, paths []string, beginning bool) ([]config.Input, error) {
+// input, every rule, read as --start and --format say), or the rules file's
+// inputs.
+func runInputs(cfg *config.Config, paths []string, f runFlags) ([]config.Input, error) {
 	if len(paths) == 0 {
 		if len(cfg.Inputs) == 0 {
 			return nil, fmt.Errorf("nothing to follow: %s has no inputs: and no paths were given (e.g. logspan run '/var/log/haproxy.log*')", cfg.File)
@@ -176,7 +184,12 @@ func runInputs(cfg *config.Config, paths []string, beginning bool) ([]config.Inp
 		return cfg.Inputs, nil
 	}
 	in := config.Input{Rules: cfg.Rules}
-	in.StartAtBeginning = beginning
+	in.StartAtBeginning = f.start == "beginning"
+	format, err := container.ParseFormat(f.format)
+	if err != nil {
+		return nil, fmt.Errorf("--format: %w", err)
+	}
+	in.Format = format
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
@@ -232,7 +245,7 @@ func reloadLoop(ctx context.Context, env *Env, log *slog.Logger, n *notifier, d 
 		next, err := config.Load(cfg.File, config.Options{Getenv: env.Getenv})
 		var inputs []config.Input
 		if err == nil {
-			inputs, err = runInputs(next, paths, f.start == "beginning")
+			inputs, err = runInputs(next, paths, f)
 		}
 		if err != nil {
 			d.Stats.ReloadFailures.Add(1)

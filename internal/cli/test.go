@@ -13,6 +13,7 @@ func runTest(_ context.Context, env *Env, args []string) int {
 	fs := newFlags(env, "test")
 	cfgPath := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object per line instead of text")
+	format := formatFlag(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -22,6 +23,11 @@ func runTest(_ context.Context, env *Env, args []string) int {
 	}
 	cfg, ok := loadRules(env, *cfgPath)
 	if !ok {
+		return exitUsage
+	}
+	formatOf, err := formats(*format, cfg)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "logspan test: %v\n", err)
 		return exitUsage
 	}
 	out := bufio.NewWriter(env.Stdout)
@@ -35,6 +41,7 @@ func runTest(_ context.Context, env *Env, args []string) int {
 			code = exitFailed
 			continue
 		}
+		f.SetFormat(formatOf(p))
 		err = pipeline.DryRun(cfg.Rules, f, out, *asJSON, stats)
 		f.Close()
 		if err != nil {

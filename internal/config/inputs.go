@@ -8,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/container"
 )
 
 // Input is one compiled entry of inputs: the files `logspan run` follows and
@@ -32,7 +33,7 @@ func decodeInputs(p *problems, n *yaml.Node, ruleNames map[string]bool, opts Opt
 	var out []inputDraft
 	for i, in := range p.list(n, "inputs") {
 		what := fmt.Sprintf("inputs[%d]", i)
-		k := p.keys(in, what, "paths", "exclude", "rules", "timezone", "start", "journal")
+		k := p.keys(in, what, "paths", "exclude", "rules", "timezone", "start", "format", "journal")
 		d := inputDraft{node: in}
 		d.Journal = decodeJournalInput(p, k, what)
 		if k["paths"] == nil && d.Journal == nil {
@@ -70,6 +71,13 @@ func decodeInputs(p *problems, n *yaml.Node, ruleNames map[string]bool, opts Opt
 			default:
 				p.at(v, "%s.start: expected end or beginning, got %q", what, s)
 			}
+		}
+		if v := k["format"]; v != nil && p.scalar(v, what+".format", "text") {
+			f, err := container.ParseFormat(v.Value)
+			if err != nil {
+				p.at(v, "%s.format: %v", what, err)
+			}
+			d.Format = f
 		}
 		out = append(out, d)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/logspan/logspan/emit"
 	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/source"
+	"github.com/logspan/logspan/internal/source/container"
 	"github.com/logspan/logspan/mapping"
 )
 
@@ -37,6 +38,9 @@ type Backfill struct {
 	Workers int
 	// MaxLine is the longest line kept whole (default 64 KiB).
 	MaxLine int
+	// Format says how the lines of the file at path are wrapped (nil: all
+	// plain): a container log's are unwrapped as the daemon does.
+	Format func(path string) container.Format
 	// FlushTimeout bounds the wait for in-flight spans after an interrupt.
 	FlushTimeout time.Duration
 	Stats        *Stats
@@ -45,6 +49,7 @@ type Backfill struct {
 	bytesDone  atomic.Int64
 	current    atomic.Pointer[source.File]
 	core       *core[struct{}]
+	origins    origins // used by the reading goroutine
 }
 
 // Progress reports bytes read so far and the total to read (as stored on
@@ -121,6 +126,9 @@ func (b *Backfill) read(ctx context.Context, paths []string, rules *ruleSet, wor
 			b.Log.Error("skipping file: "+err.Error(), "file", p)
 			continue
 		}
+		if b.Format != nil {
+			f.SetFormat(b.Format(p))
+		}
 		b.Stats.Files.Add(1)
 		b.current.Store(f)
 		err = b.readFile(ctx, f, rules, work)
@@ -135,7 +143,9 @@ func (b *Backfill) read(ctx context.Context, paths []string, rules *ruleSet, wor
 }
 
 func (b *Backfill) readFile(ctx context.Context, f *source.File, rules *ruleSet, work chan<- *chunk) error {
+	origin := b.origins.of(f.Name)
 	c := newChunk(rules, nil, 0)
+	c.origin = origin
 	send := func() error {
 		if len(c.lines) == 0 {
 			return nil
@@ -146,6 +156,7 @@ func (b *Backfill) readFile(ctx context.Context, f *source.File, rules *ruleSet,
 			return ctx.Err()
 		}
 		c = newChunk(rules, nil, 0)
+		c.origin = origin
 		return nil
 	}
 	defer func() { recycle(c) }()

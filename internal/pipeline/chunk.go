@@ -3,6 +3,8 @@ package pipeline
 import (
 	"sync"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/logspan/logspan/internal/source"
 	"github.com/logspan/logspan/internal/source/linemeta"
 )
@@ -24,6 +26,9 @@ type chunk struct {
 	rules      *ruleSet
 	// position is, for a stream's chunk, the Position of its last line.
 	position string
+	// origin is the resource attributes of the lines' file (see origins);
+	// nil for none.
+	origin *attribute.Set
 }
 
 // chunkMeta is one metadata value of a line, its bytes in chunk.data.
@@ -100,5 +105,6 @@ func (c *chunk) lineMeta(l *chunkLine, buf []linemeta.Value) []linemeta.Value {
 // recycle returns a chunk to the pool.
 func recycle(c *chunk) {
 	c.data, c.lines, c.meta, c.file, c.t, c.rules, c.position = c.data[:0], c.lines[:0], c.meta[:0], nil, nil, nil, ""
+	c.origin = nil
 	chunkPool.Put(c)
 }

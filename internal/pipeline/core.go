@@ -50,6 +50,9 @@ func (c *core[T]) read(l *source.Line, startsAtZero bool) {
 	if l.Truncated {
 		c.problems.note("line too long: cut", l.File, lineNumber(l.Number, startsAtZero), l.Offset)
 	}
+	if l.WrapperErr != nil {
+		c.problems.note(l.WrapperErr.Error()+": passed on as written", l.File, lineNumber(l.Number, startsAtZero), l.Offset)
+	}
 }
 
 func lineNumber(n int64, startsAtZero bool) int64 {
@@ -107,7 +110,7 @@ func (c *core[T]) process(ctx context.Context, ch *chunk, p *Processor, batcher 
 			if h.tag != nil {
 				tag = h.tag(ch)
 			}
-			if err := batcher.Add(ctx, res.Span, tag); err != nil {
+			if err := batcher.AddFrom(ctx, res.Span, ch.origin, tag); err != nil {
 				if h.notAdded != nil {
 					h.notAdded(ch)
 				}

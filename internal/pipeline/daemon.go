@@ -67,6 +67,7 @@ type Daemon struct {
 	core    *core[*ticket]
 	// positions are the streams' positions saved by the last run.
 	positions map[string]string
+	origins   origins // used by the reading goroutine
 }
 
 type reload struct {
@@ -294,6 +295,7 @@ func (d *Daemon) read(ctx context.Context, work chan<- *chunk) {
 		}
 		if cur == nil {
 			cur = newChunk(d.setFor(f.Input()), f, l.Offset)
+			cur.origin = d.origins.of(f.Path())
 		}
 		d.core.read(l, f.Start == 0)
 		cur.add(l, f.Start == 0)

@@ -69,6 +69,7 @@ var counters = []counter{
 	{"lines_unmatched_total", "Lines no rule matched.", func(d *Daemon) int64 { return d.Stats.Unmatched.Load() }},
 	{"lines_malformed_total", "Unmatched lines that began as a JSON object but were not valid JSON.", func(d *Daemon) int64 { return d.Stats.Malformed.Load() }},
 	{"lines_truncated_total", "Lines cut at the length limit.", func(d *Daemon) int64 { return d.Stats.Truncated.Load() }},
+	{"lines_not_records_total", "Lines of a container log (format: cri, docker, auto) that were not records of its format, passed on as written.", func(d *Daemon) int64 { return d.Stats.NotRecords.Load() }},
 	{"lines_unmapped_total", "Matched lines that could not become spans.", func(d *Daemon) int64 { return d.Stats.MapErrors.Load() }},
 	{"invalid_trace_context_total", "Lines whose trace context was invalid (the span became a root).", func(d *Daemon) int64 { return d.Stats.InvalidTraceContext.Load() }},
 	{"unsampled_total", "Lines whose parent was not sampled (no span).", func(d *Daemon) int64 { return d.Stats.Unsampled.Load() }},

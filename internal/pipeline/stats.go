@@ -22,6 +22,9 @@ type Stats struct {
 	Unmatched   atomic.Int64 // lines no rule matched
 	Malformed   atomic.Int64 // unmatched lines that began as JSON but were not valid JSON
 	Truncated   atomic.Int64 // lines cut at the length limit
+	// NotRecords counts lines of a container log that were not records of
+	// its format (source.Line.WrapperErr): passed on as written.
+	NotRecords  atomic.Int64
 	InvalidUTF8 atomic.Int64 // lines whose invalid UTF-8 was replaced
 	MapErrors   atomic.Int64 // matched lines that could not become spans
 	BadValues   atomic.Int64 // attribute values left out for not converting
@@ -149,6 +152,9 @@ func (s *Stats) countLine(l *source.Line) {
 	if l.InvalidUTF8 {
 		s.InvalidUTF8.Add(1)
 	}
+	if l.WrapperErr != nil {
+		s.NotRecords.Add(1)
+	}
 }
 
 // count records one processed line; matched are the counters of the rules
@@ -221,6 +227,7 @@ func (s *Stats) WriteSummary(w io.Writer, elapsed time.Duration) {
 		{"not mapped (bad values)", s.MapErrors.Load()},
 		{"truncated (too long)", s.Truncated.Load()},
 		{"invalid UTF-8 replaced", s.InvalidUTF8.Load()},
+		{"not container log records", s.NotRecords.Load()},
 		{"invalid trace context", s.InvalidTraceContext.Load()},
 		{"unsampled parent, no span", s.Unsampled.Load()},
 		{"outside --since/--until", s.OutOfRange.Load()},

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/logspan/logspan/internal/source/container"
 	"github.com/logspan/logspan/internal/source/fileid"
 )
 
@@ -25,6 +26,33 @@ type File struct {
 
 	raw    *countingReader
 	closer io.Closer
+	u      *unwrapper // nil for plain lines
+}
+
+// SetFormat makes Next read the file's lines as a container runtime's
+// records of format (see unwrapper); container.Plain, the default, reads
+// them as they are. Call it before the first Next.
+func (f *File) SetFormat(format container.Format) {
+	if format != container.Plain && f.u == nil {
+		f.u = unwrap(f.Reader, format)
+	}
+}
+
+// Next returns the next line: the file's own, or the program's for a
+// container log (SetFormat). At the end it returns io.EOF.
+func (f *File) Next() (Line, error) {
+	if f.u != nil {
+		return f.u.Next()
+	}
+	return f.Reader.Next()
+}
+
+// Offset is the position just past the last line returned.
+func (f *File) Offset() int64 {
+	if f.u != nil {
+		return f.u.offset()
+	}
+	return f.Reader.Offset()
 }
 
 // Open opens name for reading whole; "-" reads stdin. The returned error

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/logspan/logspan/internal/source/container"
 )
 
 // Input says which files to follow: the paths matching any of Paths (shell
@@ -17,6 +19,9 @@ type Input struct {
 	// knows, from its start instead of from its end. Files that appear
 	// while logspan runs are always read from their start.
 	StartAtBeginning bool
+	// Format says how the files' lines are wrapped: plain (the zero
+	// value), or a container runtime's records (cri, docker, auto).
+	Format container.Format
 }
 
 // Matches says whether path is one of the input's files.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/logspan/logspan/internal/source/container"
 	"github.com/logspan/logspan/internal/source/fileid"
 )
 
@@ -20,6 +21,8 @@ type follower struct {
 	f  *os.File
 	tf *tailFile // what r reads a plain file through; nil for gzip
 	r  *Reader
+	// u reads r's lines as a container log's records; nil for a plain file.
+	u  *unwrapper
 	id fileid.ID
 	// size is the file's size at the last check (compressed size for gzip).
 	size int64
@@ -43,11 +46,15 @@ type follower struct {
 // of which were read, so the follower starts at the copy's end; otherwise
 // the offset is not this file's, and the follower starts at 0 and reset
 // says so.
-func newFollower(f *os.File, name string, id fileid.ID, size, offset int64, maxLine int, copied bool) (fo *follower, reset bool, err error) {
+//
+// A format other than container.Plain reads the file's lines as a
+// container runtime's records (see unwrapper).
+func newFollower(f *os.File, name string, id fileid.ID, size, offset int64, maxLine int, copied bool, format container.Format) (fo *follower, reset bool, err error) {
 	fo = &follower{f: f, id: id, size: size}
 	if !id.Compressed {
 		fo.tf = newTailFile(f, offset)
 		fo.r = newFollowReader(fo.tf, name, offset, maxLine)
+		fo.wrap(format)
 		return fo, false, nil
 	}
 	zr, err := gzip.NewReader(bufio.NewReader(f))
@@ -73,13 +80,27 @@ func newFollower(f *os.File, name string, id fileid.ID, size, offset int64, maxL
 	}
 	// A gzip file is complete: its last line counts even without a newline.
 	fo.r = NewReader(zr, name, offset, maxLine)
+	fo.wrap(format)
 	return fo, reset, nil
+}
+
+// wrap reads the file's lines as records of format, unless it is Plain.
+func (fo *follower) wrap(format container.Format) {
+	if format != container.Plain {
+		fo.u = unwrap(fo.r, format)
+	}
 }
 
 // next returns the next complete line, or io.EOF when there is none yet (or,
 // for gzip, none left: done is then set).
 func (fo *follower) next() (Line, error) {
-	l, err := fo.r.Next()
+	var l Line
+	var err error
+	if fo.u != nil {
+		l, err = fo.u.Next()
+	} else {
+		l, err = fo.r.Next()
+	}
 	if err == io.EOF && fo.id.Compressed {
 		fo.done = true
 	}
@@ -103,8 +124,14 @@ func (fo *follower) toEnd() {
 func (fo *follower) rename(path string) { fo.r.rename(path) }
 
 // flushPartial returns a held-back partial last line as a complete line,
-// for a file let go: it will not grow any more.
-func (fo *follower) flushPartial() (Line, bool) { return fo.r.flushPartial() }
+// for a file let go: it will not grow any more. For a container log, it
+// returns each unfinished line in turn: call it until it returns false.
+func (fo *follower) flushPartial() (Line, bool) {
+	if fo.u != nil {
+		return fo.u.flushPartial()
+	}
+	return fo.r.flushPartial()
+}
 
 // links is how many names the open file has: 0 once it was deleted. An
 // error counts as a name: the file is taken as renamed, not deleted.
@@ -116,8 +143,14 @@ func (fo *follower) links() uint64 {
 	return fileid.Links(fi)
 }
 
-// offset is the position just past the last line returned.
-func (fo *follower) offset() int64 { return fo.r.Offset() }
+// offset is the position just past the last line returned; for a
+// container log with an unfinished line, where that line starts.
+func (fo *follower) offset() int64 {
+	if fo.u != nil {
+		return fo.u.offset()
+	}
+	return fo.r.Offset()
+}
 
 // check stats the open file. It reports truncated when the file is now
 // shorter than what was read. While the fingerprint is shorter than
@@ -172,6 +205,9 @@ func (fo *follower) check() (fi os.FileInfo, truncated bool, err error) {
 func (fo *follower) restart() error {
 	fo.tf.restart()
 	fo.r.reset(fo.tf, 0)
+	if fo.u != nil {
+		fo.u.reset()
+	}
 	prefix, _, err := fileid.Prefix(fo.f)
 	if err != nil {
 		return err

@@ -26,6 +26,11 @@ type Line struct {
 	// header), which rules read as fields. Nil for plain files. Valid as
 	// long as Data is.
 	Meta []linemeta.Value
+	// WrapperErr says why a line of a container log (an input's format:
+	// cri or docker, or auto for a line that starts like a Docker record)
+	// is not a record of its format: the line is then passed on as
+	// written, and reported. Nil otherwise.
+	WrapperErr error
 	// Position is, for a line of a stream input (the journal), where to
 	// resume after it once it and every line before it are delivered (the
 	// journal's cursor); "" for files, which resume at End.

@@ -34,6 +34,10 @@ type Reader struct {
 	partial bool  // buf holds the start of a line whose newline has not arrived
 	pending int64 // bytes of that line consumed so far
 	ptrunc  bool  // that line is already longer than the limit
+
+	// raw passes lines on without replacing invalid UTF-8: a container
+	// log's records, whose lines are checked once joined (unwrapper).
+	raw bool
 }
 
 // NewReader returns a Reader of r, whose lines are attributed to file and
@@ -175,7 +179,7 @@ func (r *Reader) finish(n int64, truncated bool) Line {
 	data := bytes.TrimSuffix(r.buf, []byte{'\r'})
 	r.number++
 	line := Line{File: r.file, Number: r.number, Offset: r.offset, End: r.offset + n, Truncated: truncated}
-	if !utf8.Valid(data) {
+	if !r.raw && !utf8.Valid(data) {
 		r.utf8Buf = append(r.utf8Buf[:0], bytes.ToValidUTF8(data, []byte("\uFFFD"))...)
 		data = r.utf8Buf
 		line.InvalidUTF8 = true

@@ -89,7 +89,7 @@ func (t *Tailer) discover(path string, input int, in *Input, first bool) {
 		fh.Close()
 		return
 	}
-	fo, reset, err := newFollower(fh, path, id, fi.Size(), offset, t.cfg.MaxLine, copied)
+	fo, reset, err := newFollower(fh, path, id, fi.Size(), offset, t.cfg.MaxLine, copied, in.Format)
 	if err != nil {
 		fh.Close()
 		t.Stats.OpenErrors.Add(1)

@@ -401,7 +401,7 @@ func (t *Tailer) truncated(f *Followed) *Followed {
 // complete line (the file will not grow), the file is closed and kept as a
 // known entry, in case it is found again under another name.
 func (t *Tailer) release(f *Followed, why Reason, visit func(*Followed, *Line) error) error {
-	if l, ok := f.fo.flushPartial(); ok {
+	for l, ok := f.fo.flushPartial(); ok; l, ok = f.fo.flushPartial() {
 		f.Lines.Add(1)
 		f.Bytes.Add(l.End - l.Offset)
 		if err := visit(f, &l); err != nil {
