@@ -19,4 +19,5 @@
 //   - header.go, rfc3164.go, rfc5424.go, timestamp.go: parsing a header.
 //   - framing.go: splitting a TCP stream into messages (RFC 6587 octet
 //     counting or newlines, detected per frame).
+//   - queue.go: the bounded queue between the sockets and the pipeline.
 package syslog
