@@ -20,4 +20,10 @@
 //   - framing.go: splitting a TCP stream into messages (RFC 6587 octet
 //     counting or newlines, detected per frame).
 //   - queue.go: the bounded queue between the sockets and the pipeline.
+//   - addr.go, config.go: where a receiver listens, and its bounds.
+//   - datagram.go, drops_linux.go: UDP and unix datagrams, one reading
+//     goroutine per socket; the kernel's own drop count (SO_RXQ_OVFL).
+//   - unixsock.go: the unix socket's file (stale ones, permissions).
+//   - tcp.go: TCP connections, a bounded number, one goroutine each.
+//   - stream.go: the receiver as a pipeline.Stream; stats.go its metrics.
 package syslog
