@@ -25,6 +25,9 @@ type Input struct {
 	// Journal, when not nil, makes this a journal input: it reads the
 	// systemd journal instead of Paths (journal.go).
 	Journal *JournalInput
+	// Syslog, when set, makes the input a syslog receiver: it has no
+	// paths (syslog.go).
+	Syslog *SyslogInput
 }
 
 // decodeInputs reads the inputs: list; ruleNames are the rules the file
@@ -33,10 +36,11 @@ func decodeInputs(p *problems, n *yaml.Node, ruleNames map[string]bool, opts Opt
 	var out []inputDraft
 	for i, in := range p.list(n, "inputs") {
 		what := fmt.Sprintf("inputs[%d]", i)
-		k := p.keys(in, what, "paths", "exclude", "rules", "timezone", "start", "format", "journal")
+		k := p.keys(in, what, "paths", "exclude", "rules", "timezone", "start", "format", "journal", "syslog")
 		d := inputDraft{node: in}
 		d.Journal = decodeJournalInput(p, k, what)
-		if k["paths"] == nil && d.Journal == nil {
+		d.Syslog = decodeSyslog(p, k, what)
+		if k["paths"] == nil && d.Journal == nil && d.Syslog == nil {
 			p.at(in, "%s has no paths: (expected a list of files or globs, e.g. [/var/log/haproxy.log*])", what)
 		}
 		d.Paths = p.strList(k["paths"], what+".paths")
