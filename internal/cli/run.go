@@ -114,6 +114,10 @@ func runDaemon(ctx context.Context, env *Env, log *slog.Logger, f runFlags, path
 		Log: log, Stats: stats, Health: &pipeline.Health{},
 	}
 	d.Streams = append(d.Streams, journalStreams(inputs, log)...)
+	if d.Streams, err = appendSyslog(d.Streams, inputs, log); err != nil {
+		fmt.Fprintf(env.Stderr, "logspan run: %v\n", err)
+		return exitFailed
+	}
 	metrics := pipeline.NewMetrics(d)
 	ecfg.Observe = metrics.Observe
 	d.Export = ecfg

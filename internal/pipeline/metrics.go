@@ -115,12 +115,24 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	m.latency.Describe(ch)
+	m.eachStreamCollector(func(c prometheus.Collector) { c.Describe(ch) })
+}
+
+// eachStreamCollector calls f with every stream that counts things of its
+// own (a syslog receiver's drops): a stream that is a prometheus.Collector.
+func (m *Metrics) eachStreamCollector(f func(prometheus.Collector)) {
+	for _, s := range m.d.Streams {
+		if c, ok := s.Stream.(prometheus.Collector); ok {
+			f(c)
+		}
+	}
 }
 
 // Collect implements prometheus.Collector.
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	d := m.d
 	m.latency.Collect(ch)
+	m.eachStreamCollector(func(c prometheus.Collector) { c.Collect(ch) })
 	for i, c := range counters {
 		ch <- prometheus.MustNewConstMetric(counterDescs[i], prometheus.CounterValue, float64(c.get(d)))
 	}
