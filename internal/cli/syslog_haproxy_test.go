@@ -1,0 +1,447 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/logspan/logspan/internal/otlptest"
+)
+
+// haproxyBinary finds HAProxy or skips the test: it is the real program
+// logging to logspan that these tests are about.
+func haproxyBinary(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"haproxy", "/usr/sbin/haproxy"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	t.Skip("haproxy is not installed (Debian: apt-get install haproxy); the syslog receiver's HAProxy tests need it")
+	return ""
+}
+
+// freePort returns a loopback port free for network at the time of asking.
+func freePort(t *testing.T, network string) int {
+	t.Helper()
+	var addr net.Addr
+	switch network {
+	case "udp":
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = c.LocalAddr()
+		c.Close()
+	default:
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = l.Addr()
+		l.Close()
+	}
+	_, port, _ := net.SplitHostPort(addr.String())
+	n, _ := strconv.Atoi(port)
+	return n
+}
+
+// shippedRulesWith returns ../../rules.yaml exporting to endpoint with a
+// short flush interval, its haproxy_http rule also reading the syslog
+// header's pid (syslog.procid) into process.pid, and inputs.
+func shippedRulesWith(t *testing.T, endpoint, inputs string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, r := range [][2]string{
+		{"\nexporter:\n", "\nexporter:\n  endpoint: " + endpoint + "\n"},
+		{"  flush_interval: 1s ", "  flush_interval: 10ms "},
+		{"      - {name: haproxy.frontend, field: frontend}\n", "      - {name: haproxy.frontend, field: frontend}\n      - {name: process.pid, field: syslog.procid, type: int}\n"},
+	} {
+		if strings.Count(s, r[0]) < 1 {
+			t.Fatalf("rules.yaml no longer has %q", r[0])
+		}
+		s = strings.Replace(s, r[0], r[1], 1)
+	}
+	return s + "\n" + inputs
+}
+
+// logspanRun runs `logspan run` with rules until the test ends; stop
+// stops it and fails the test unless it exits 0. metrics is the address of
+// its /metrics.
+func logspanRun(t *testing.T, dir, rules string) (metrics string, stop func()) {
+	t.Helper()
+	path := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(path, []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() {
+		code <- Main(ctx, []string{"run", "--config", path, "--state-dir", filepath.Join(dir, "state"),
+			"--listen", "127.0.0.1:0"}, &Env{Stdout: io.Discard, Stderr: stderr, Getenv: func(string) string { return "" }})
+	}()
+	addr := regexp.MustCompile(`serving /metrics and /healthz" addr=(\S+)`)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "logspan running") {
+		select {
+		case c := <-code:
+			t.Fatalf("logspan run exited %d:\n%s", c, stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("logspan run did not start:\n%s", stderr)
+		}
+	}
+	m := addr.FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no metrics address in:\n%s", stderr)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if c := <-code; c != 0 {
+				t.Errorf("logspan run exited %d:\n%s", c, stderr)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return m[1], stop
+}
+
+// startHAProxy runs HAProxy with cfg in the foreground until the test ends
+// and waits until it accepts connections on port.
+func startHAProxy(t *testing.T, bin, dir, cfg string, port int) *exec.Cmd {
+	t.Helper()
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-db", "-f", path)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("haproxy output:\n%s", out)
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+			return cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("haproxy does not accept connections: %v\n%s", err, out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// haproxyCfg takes the log target (which may end with a section of its
+// own, for a ring), the stats socket, the frontend's port and the
+// backend's address.
+const haproxyCfg = `global
+    log %s local0
+    maxconn 4000
+    stats socket %s mode 600
+defaults
+    log global
+    mode http
+    option httplog
+    option dontlognull
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:%d
+    capture request header Host len 64
+    capture request header traceparent len 60
+    default_backend be_app
+backend be_app
+    server app1 %s
+`
+
+// request is one request sent through HAProxy: the caller's trace
+// context, and when the client sent it and had the whole response.
+type request struct {
+	traceID, spanID string
+	sent, done      time.Time
+}
+
+// load sends n requests through HAProxy from conc clients at once, each
+// with a traceparent of its own.
+func load(t *testing.T, url string, n, conc int) map[string]request {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}, Timeout: 10 * time.Second}
+	var mu sync.Mutex
+	out := map[string]request{}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	errs := make(chan error, conc)
+	for range conc {
+		wg.Go(func() {
+			for i := range next {
+				var id [24]byte
+				_, _ = rand.Read(id[:])
+				r := request{traceID: hex.EncodeToString(id[:16]), spanID: hex.EncodeToString(id[16:])}
+				req, _ := http.NewRequest("GET", fmt.Sprintf("%s/item/%d", url, i), nil)
+				req.Header.Set("traceparent", "00-"+r.traceID+"-"+r.spanID+"-01")
+				r.sent = time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				r.done = time.Now()
+				if resp.StatusCode != 200 {
+					errs <- fmt.Errorf("request %d: status %d", i, resp.StatusCode)
+					return
+				}
+				mu.Lock()
+				out[r.traceID] = r
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range n {
+		select {
+		case next <- i:
+		case err := <-errs:
+			t.Fatal(err)
+		}
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+	default:
+	}
+	return out
+}
+
+// slack is how far a span may reach outside the client's view of its
+// request: HAProxy logs milliseconds, truncated, and derives a keep-alive
+// request's start from its connection's start plus an idle time in whole
+// milliseconds, so the start can be a millisecond or two early.
+const slack = 3 * time.Millisecond
+
+// TestHAProxyLogsStraightToLogspan: HAProxy logs to logspan's syslog
+// receiver over UDP, TCP and a unix socket, with no file in between, while
+// clients send 2,000 requests through it; every request becomes exactly
+// one span, in the caller's trace, parented by the caller's span, starting
+// when HAProxy received it and ending within the client's view of it, with
+// HAProxy's pid from the syslog header. Nothing is lost on logspan's side
+// (its drop counters stay 0) nor on HAProxy's (DroppedLogs in show info),
+// except on a unix socket where the kernel queues only 10 datagrams: there
+// every message HAProxy could not send is counted by HAProxy, and every
+// other one is a span.
+func TestHAProxyLogsStraightToLogspan(t *testing.T) {
+	bin := haproxyBinary(t)
+	if testing.Short() {
+		t.Skip("2,000 requests through a real HAProxy, per transport")
+	}
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	}))
+	defer backend.Close()
+	for _, tc := range []struct {
+		name string
+		// listen and target give logspan's URL and HAProxy's log
+		// target for a port or a socket path.
+		listen, target func(port int, sock string) string
+	}{
+		{"udp", func(p int, _ string) string { return fmt.Sprintf("udp://127.0.0.1:%d", p) },
+			func(p int, _ string) string { return fmt.Sprintf("127.0.0.1:%d len 4096", p) }},
+		{"udp rfc5424", func(p int, _ string) string { return fmt.Sprintf("udp://127.0.0.1:%d", p) },
+			func(p int, _ string) string { return fmt.Sprintf("127.0.0.1:%d len 4096 format rfc5424", p) }},
+		{"tcp", func(p int, _ string) string { return fmt.Sprintf("tcp://127.0.0.1:%d", p) },
+			func(p int, _ string) string { return fmt.Sprintf("tcp@127.0.0.1:%d len 4096", p) }},
+		// The form the README recommends for TCP: a ring of HAProxy's
+		// own that holds messages while logspan is not reading, sent
+		// with octet counting.
+		{"tcp ring", func(p int, _ string) string { return fmt.Sprintf("tcp://127.0.0.1:%d", p) },
+			func(p int, _ string) string {
+				return fmt.Sprintf("ring@logspan\nring logspan\n    format rfc3164\n    maxlen 4096\n    size 4194304\n"+
+					"    timeout connect 5s\n    timeout server 30s\n    server logspan 127.0.0.1:%d log-proto octet-count", p)
+			}},
+		{"unix", func(_ int, s string) string { return "unix://" + s },
+			func(_ int, s string) string { return s + " len 4096" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const requests = 2000
+			dir := t.TempDir()
+			rcv := otlptest.Start(t)
+			network := "udp"
+			if strings.HasPrefix(tc.name, "tcp") {
+				network = "tcp"
+			}
+			udp := strings.HasPrefix(tc.name, "udp")
+			logPort, sock := freePort(t, network), filepath.Join(dir, "log.sock")
+			listen := tc.listen(logPort, sock)
+			metrics, stop := logspanRun(t, dir, shippedRulesWith(t, rcv.Endpoint(),
+				fmt.Sprintf("inputs:\n  - syslog: {listen: '%s'}\n    rules: [haproxy_http]\n", listen)))
+
+			fePort := freePort(t, "tcp")
+			admin := filepath.Join(dir, "admin.sock")
+			target, ring, _ := strings.Cut(tc.target(logPort, sock), "\n")
+			cfg := fmt.Sprintf(haproxyCfg, target, admin, fePort, strings.TrimPrefix(backend.URL, "http://")) + ring + "\n"
+			hap := startHAProxy(t, bin, dir, cfg, fePort)
+			sent := load(t, fmt.Sprintf("http://127.0.0.1:%d", fePort), requests, 32)
+
+			dropped := haproxyDroppedLogs(t, admin)
+			if !waitSpans(rcv, requests-dropped, 60*time.Second) {
+				t.Fatalf("%d spans for %d requests after a minute\nlogspan:\n%sHAProxy:\n%s", len(rcv.Spans()), requests-dropped, scrape(t, metrics), haproxyCLI(t, admin, "show events"))
+			}
+			if dropped > 0 {
+				// A unix datagram socket queues net.unix.max_dgram_qlen
+				// messages: 10 where no systemd raised it to 512 (as in
+				// a container), and HAProxy drops what does not fit.
+				qlen, _ := os.ReadFile("/proc/sys/net/unix/max_dgram_qlen")
+				if n, _ := strconv.Atoi(strings.TrimSpace(string(qlen))); tc.name == "unix" && n < 512 {
+					t.Logf("HAProxy could not send %d of %d log messages: net.unix.max_dgram_qlen is %d here (README: raise it to 512)", dropped, requests, n)
+				} else {
+					t.Errorf("HAProxy could not send %d log messages to logspan", dropped)
+				}
+			}
+			body := scrape(t, metrics)
+			stop() // delivers what is in flight: any duplicate would be there now
+			spans := rcv.Spans()
+			if len(spans) != requests-dropped {
+				t.Errorf("%d spans for %d requests", len(spans), requests)
+			}
+			seen := map[string]bool{}
+			for _, s := range spans {
+				r, ok := sent[s.TraceID]
+				switch {
+				case !ok:
+					t.Fatalf("span %s %q in trace %s, of no request sent", s.SpanID, s.Name, s.TraceID)
+				case seen[s.TraceID]:
+					t.Fatalf("two spans for the request of trace %s", s.TraceID)
+				case s.ParentSpanID != r.spanID:
+					t.Fatalf("span of trace %s has parent %s, want the caller's span %s", s.TraceID, s.ParentSpanID, r.spanID)
+				case s.Start.Before(r.sent.Add(-slack)) || s.End.After(r.done.Add(slack)) || s.End.Before(s.Start):
+					t.Fatalf("span of trace %s runs %s to %s; the client sent at %s and had the response at %s",
+						s.TraceID, s.Start.Format(time.RFC3339Nano), s.End.Format(time.RFC3339Nano), r.sent.Format(time.RFC3339Nano), r.done.Format(time.RFC3339Nano))
+				case s.Name != "GET be_app" || s.Attributes["http.response.status_code"] != int64(200):
+					t.Fatalf("span %q, status %v", s.Name, s.Attributes["http.response.status_code"])
+				case s.Attributes["process.pid"] != int64(hap.Process.Pid):
+					t.Fatalf("process.pid %v, want HAProxy's pid %d (from the syslog header)", s.Attributes["process.pid"], hap.Process.Pid)
+				}
+				seen[s.TraceID] = true
+			}
+			for _, want := range []string{
+				fmt.Sprintf(`logspan_syslog_dropped_total{listen=%q,reason="queue_full"} 0`, listen),
+				fmt.Sprintf(`logspan_syslog_dropped_total{listen=%q,reason="shutdown"} 0`, listen),
+				fmt.Sprintf(`logspan_syslog_messages_without_header_total{listen=%q} 0`, listen),
+			} {
+				if udp {
+					want = strings.Replace(want, "shutdown", "receive_buffer", 1)
+				}
+				if !strings.Contains(body, want+"\n") {
+					t.Errorf("/metrics has no line %s", want)
+				}
+			}
+			if m := regexp.MustCompile(`logspan_syslog_messages_total\{listen="[^"]+"\} (\d+)`).FindStringSubmatch(body); m == nil {
+				t.Errorf("/metrics has no logspan_syslog_messages_total")
+			} else if n, _ := strconv.Atoi(m[1]); n < requests-dropped {
+				t.Errorf("logspan_syslog_messages_total %d, want at least %d (HAProxy also logs its start)", n, requests-dropped)
+			}
+		})
+	}
+}
+
+// waitSpans waits until rcv holds at least n spans, or timeout.
+func waitSpans(rcv *otlptest.Receiver, n int, timeout time.Duration) bool {
+	deadline := time.After(timeout)
+	for {
+		changed := rcv.Changed()
+		if len(rcv.Spans()) >= n {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// haproxyCLI runs a command on HAProxy's stats socket and returns the
+// answer.
+func haproxyCLI(t *testing.T, sock, cmd string) string {
+	t.Helper()
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, cmd+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// haproxyDroppedLogs asks HAProxy (show info on its stats socket) how
+// many log messages it could not send.
+func haproxyDroppedLogs(t *testing.T, sock string) int {
+	t.Helper()
+	b := haproxyCLI(t, sock, "show info")
+	m := regexp.MustCompile(`(?m)^DroppedLogs: (\d+)$`).FindStringSubmatch(b)
+	if m == nil {
+		t.Fatalf("no DroppedLogs in HAProxy's show info:\n%s", b)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// scrape returns the text of /metrics at addr.
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "logspan_syslog_") {
+			b.WriteString(sc.Text() + "\n")
+		}
+	}
+	return b.String()
+}
