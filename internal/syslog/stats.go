@@ -60,7 +60,7 @@ func (s *Stream) Collect(ch chan<- prometheus.Metric) {
 	if s.cfg.Addr.Network == "udp" {
 		counter(descDropped, st.DroppedReceiveBuffer.Load(), "receive_buffer")
 	}
-	ch <- prometheus.MustNewConstMetric(descQueued, prometheus.GaugeValue, float64(s.queue.Len()), l)
+	ch <- prometheus.MustNewConstMetric(descQueued, prometheus.GaugeValue, float64(s.Queued()), l)
 	if s.cfg.Addr.Network == "tcp" {
 		ch <- prometheus.MustNewConstMetric(descConnections, prometheus.GaugeValue, float64(st.Connections.Load()), l)
 		counter(descRejected, st.Rejected.Load())

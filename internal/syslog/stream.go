@@ -72,6 +72,10 @@ func (s *Stream) LocalAddr() net.Addr {
 	return s.tcp.Addr()
 }
 
+// Queued is the number of messages waiting for the pipeline, those in the
+// batch being handed over included.
+func (s *Stream) Queued() int { return s.queue.Len() }
+
 // Key is "": syslog cannot be replayed, so there is no position to keep.
 func (s *Stream) Key() string { return "" }
 
