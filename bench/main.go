@@ -21,7 +21,9 @@
 // interleaved; not in the default list), "cri" (the http scenario's lines
 // plain and in a CRI log, interleaved; not in the default list), "daemon"
 // (`logspan run` following a log written at -daemon-rate lines/s, one file
-// and -files files). Each reports whether it meets the targets of issue 4.
+// and -files files), "syslog" (`logspan run` as the syslog server of
+// HAProxy lines sent at -syslog-rate messages/s over UDP and TCP; not in
+// the default list). Each reports whether it meets the targets of issue 4.
 package main
 
 import (
@@ -74,6 +76,7 @@ type options struct {
 	logspan    string
 	scenarios  string
 	daemonRate int
+	syslogRate int
 	daemonFor  time.Duration
 	gate       bool
 	keep       bool
@@ -102,6 +105,7 @@ func benchMain(args []string, out io.Writer) int {
 	fs.StringVar(&o.scenarios, "scenarios", "http,user,files,json,daemon", "comma-separated scenarios to run")
 	fs.IntVar(&o.daemonRate, "daemon-rate", 20_000, "lines/s written while `logspan run` follows the log")
 	fs.DurationVar(&o.daemonFor, "daemon-for", 20*time.Second, "how long the daemon scenario writes")
+	fs.IntVar(&o.syslogRate, "syslog-rate", 50_000, "messages/s sent to `logspan run` in the syslog scenario (for -daemon-for)")
 	fs.BoolVar(&o.gate, "gate", false, "exit 1 when the http scenario is slower than half the target ratio to cat, or any span is missing")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	fs.StringVar(&o.compress, "compression", "none", "OTLP compression logspan uses: none or gzip")
@@ -222,6 +226,7 @@ func (b *bench) run() (failed bool, err error) {
 		{"journal", b.journalScenario},
 		{"cri", b.criScenario},
 		{"daemon", b.daemonScenario},
+		{"syslog", b.syslogScenario},
 	} {
 		if !slices.Contains(want, sc.name) {
 			continue
