@@ -110,7 +110,7 @@ func runDaemon(ctx context.Context, env *Env, log *slog.Logger, f runFlags, path
 
 	stats := pipeline.NewStats(cfg.Rules)
 	d := &pipeline.Daemon{
-		Inputs: inputs, Export: ecfg, Settings: settings, Store: store, Entries: entries,
+		Inputs: fileInputs(inputs), Export: ecfg, Settings: settings, Store: store, Entries: entries,
 		Log: log, Stats: stats, Health: &pipeline.Health{},
 	}
 	d.Streams = append(d.Streams, journalStreams(inputs, log)...)
@@ -268,13 +268,25 @@ func reloadLoop(ctx context.Context, env *Env, log *slog.Logger, n *notifier, d 
 		if !reflect.DeepEqual(next.Exporter, cfg.Exporter) || !reflect.DeepEqual(next.Daemon, cfg.Daemon) {
 			log.Warn("exporter: and daemon: settings take effect only at restart; the new rules and inputs are in use")
 		}
-		if err := d.Reload(ctx, inputs); err != nil {
+		if err := d.Reload(ctx, fileInputs(inputs)); err != nil {
 			return
 		}
 		d.Stats.Reloads.Add(1)
 		log.Info("rules reloaded", "file", cfg.File, "rules", len(next.Rules), "inputs", len(inputs))
 		n.send("READY=1\nSTATUS=following files")
 	}
+}
+
+// fileInputs are the inputs that follow files: the journal's and syslog's
+// run as the daemon's Streams.
+func fileInputs(inputs []config.Input) []config.Input {
+	var out []config.Input
+	for _, in := range inputs {
+		if in.Journal == nil && in.Syslog == nil {
+			out = append(out, in)
+		}
+	}
+	return out
 }
 
 // certReloader re-reads the exporter's certificates (*emit.Exporter).

@@ -41,7 +41,7 @@ func decodeInputs(p *problems, n *yaml.Node, ruleNames map[string]bool, opts Opt
 		d.Journal = decodeJournalInput(p, k, what)
 		d.Syslog = decodeSyslog(p, k, what)
 		if k["paths"] == nil && d.Journal == nil && d.Syslog == nil {
-			p.at(in, "%s has no paths: (expected a list of files or globs, e.g. [/var/log/haproxy.log*])", what)
+			p.at(in, "%s has no paths: (expected a list of files or globs, e.g. [/var/log/haproxy.log*]), nor journal: or syslog:", what)
 		}
 		d.Paths = p.strList(k["paths"], what+".paths")
 		for j, pat := range d.Paths {
