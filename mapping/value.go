@@ -12,11 +12,8 @@ import (
 // rule decoded). It checks the offsets itself rather than trusting them, so a
 // Match filled wrongly by a parser yields an absent field instead of a panic.
 func field(match *parsers.Match, i int) ([]byte, bool) {
-	if i < 0 {
+	if i < 0 || 2*i+1 >= len(match.Index) {
 		return nil, false
-	}
-	if 2*i+1 >= len(match.Index) {
-		return match.MetaField(i)
 	}
 	s, e := match.Index[2*i], match.Index[2*i+1]
 	if s < 0 || e < s || e > len(match.Data) {

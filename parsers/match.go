@@ -35,13 +35,9 @@ type Match struct {
 	// is nil for every other outcome: a match, a line of another format, a
 	// grok rule. Like Data, it is reused by the next Parse.
 	Malformed error
-	// Meta are the values the line's input knows of it besides its text
-	// (a container runtime's time, the journal's unit, a syslog header: see
-	// package linemeta). They read as fields numbered after the parser's
-	// own: field NumFields()+f is linemeta.Field f, so rules name them like
-	// captured fields (see MetaNames). The caller of Parse sets Meta for
-	// the line; Parse leaves it alone. Nil for plain files.
-	Meta []linemeta.Value
+	// metaBuf holds Data with the line's metadata values after it, once
+	// SetMeta has been given some.
+	metaBuf []byte
 
 	// json holds a JSON rule's scratch space, made on first use.
 	json *jsonScratch
@@ -49,10 +45,6 @@ type Match struct {
 
 // Field returns field i's bytes, nil when the field did not take part.
 func (m *Match) Field(i int) []byte {
-	if 2*i+1 >= len(m.Index) {
-		b, _ := m.MetaField(i)
-		return b
-	}
 	if !m.Present(i) {
 		return nil
 	}
@@ -63,36 +55,45 @@ func (m *Match) Field(i int) []byte {
 	return m.Data[s:e]
 }
 
-// Present reports whether field i took part in the match (for a field past
-// the parser's own, whether the line's input gave that value).
+// Present reports whether field i took part in the match.
 func (m *Match) Present(i int) bool {
-	if i >= 0 && 2*i+1 >= len(m.Index) {
-		_, ok := m.MetaField(i)
-		return ok
-	}
-	return i >= 0 && m.Index[2*i] >= 0
+	return i >= 0 && 2*i+1 < len(m.Index) && m.Index[2*i] >= 0
 }
 
-// MetaField returns field i when it is past the parser's own fields: the
-// line's value of linemeta.Field i-NumFields(), and whether it has one.
-func (m *Match) MetaField(i int) ([]byte, bool) {
-	f := i - m.NumFields()
-	if f < 0 || f >= int(linemeta.NumFields) {
-		return nil, false
+// NumFields is the number of fields the Match has room for.
+func (m *Match) NumFields() int { return len(m.Index) / 2 }
+
+// SetMeta makes the values the line's input knows of it besides its text
+// (a container runtime's time, the journal's unit, a syslog header: see
+// package linemeta) readable as fields numbered after the parser's own:
+// field n+f is linemeta.Field f, n being the parser's field count, so rules
+// name them like captured fields (see MetaNames). Call it once after a
+// Parse that matched; until then, and for a line without metadata, those
+// fields are absent. The values are copied after Data (which becomes the
+// Match's own copy), so that one offset pair per field keeps describing
+// every field and readers of fields need no second path.
+func (m *Match) SetMeta(meta []linemeta.Value) {
+	if len(meta) == 0 {
+		return
 	}
-	for j := range m.Meta {
-		if m.Meta[j].Field == linemeta.Field(f) {
-			return m.Meta[j].Value, true
+	n := len(m.Index)
+	for range linemeta.NumFields {
+		m.Index = append(m.Index, -1, -1)
+	}
+	m.metaBuf = append(m.metaBuf[:0], m.Data...)
+	for _, v := range meta {
+		if v.Field >= linemeta.NumFields {
+			continue
 		}
+		start := len(m.metaBuf)
+		m.metaBuf = append(m.metaBuf, v.Value...)
+		m.Index[n+2*int(v.Field)], m.Index[n+2*int(v.Field)+1] = start, len(m.metaBuf)
 	}
-	return nil, false
+	m.Data = m.metaBuf
 }
 
-// MetaNames returns the names rules use for the values of Match.Meta, in
+// MetaNames returns the names rules use for the values SetMeta gives, in
 // the order they are numbered after a parser's own fields: a rule's fields
 // are its parser's FieldNames followed by these (a parser's own field of
 // the same name comes first, so it wins).
 func MetaNames() []string { return linemeta.Names() }
-
-// NumFields is the number of fields the Match has room for.
-func (m *Match) NumFields() int { return len(m.Index) / 2 }

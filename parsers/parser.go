@@ -7,6 +7,8 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+
+	"github.com/logspan/logspan/internal/source/linemeta"
 )
 
 // Spec is the parsing part of a rule: what the configuration says about how
@@ -218,7 +220,9 @@ func (p *Parser) Expanded() string { return p.expanded }
 // NewMatch returns a Match sized for this parser, to be reused across calls
 // to Parse so that parsing allocates nothing for the Match itself.
 func (p *Parser) NewMatch() *Match {
-	idx := make([]int, 2*len(p.names))
+	// Room for the metadata fields too (Match.SetMeta), so that setting
+	// them allocates nothing.
+	idx := make([]int, 2*len(p.names), 2*(len(p.names)+int(linemeta.NumFields)))
 	for i := range idx {
 		idx[i] = -1
 	}

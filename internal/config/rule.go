@@ -447,7 +447,7 @@ func (d *draft) compile(p *problems) *Rule {
 		// may keep their spans; mapping then makes them.
 		spec.TraceContext.KeepUnsampled = d.compileVolume(p, r)
 		// The values an input knows of a line read as fields after the
-		// parser's own (parsers.Match.Meta).
+		// parser's own (parsers.Match.SetMeta).
 		m, err := mapping.New(spec, append(parser.FieldNames(), parsers.MetaNames()...))
 		if err != nil {
 			d.placeSpecErrors(p, err)

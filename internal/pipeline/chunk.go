@@ -78,24 +78,35 @@ func (c *chunk) full(l *source.Line) bool {
 func (c *chunk) add(l *source.Line, startsAtZero bool) {
 	start := len(c.data)
 	c.data = append(c.data, l.Data...)
-	cl := chunkLine{start: start, end: len(c.data), file: l.File, number: lineNumber(l.Number, startsAtZero), offset: l.Offset}
+	c.lines = append(c.lines, chunkLine{start: start, end: len(c.data), file: l.File, number: lineNumber(l.Number, startsAtZero), offset: l.Offset})
 	if len(l.Meta) > 0 {
-		cl.metaLo = int32(len(c.meta))
-		for _, v := range l.Meta {
-			s := len(c.data)
-			c.data = append(c.data, v.Value...)
-			c.meta = append(c.meta, chunkMeta{field: v.Field, start: s, end: len(c.data)})
-		}
-		cl.metaHi = int32(len(c.meta))
+		c.addMeta(l)
 	}
-	c.lines = append(c.lines, cl)
 	c.end = l.End
 	c.position = l.Position
+}
+
+// addMeta copies the metadata of l, the line just added, into c. It is
+// not inlined, so that add, which runs for every line, stays inlinable.
+//
+//go:noinline
+func (c *chunk) addMeta(l *source.Line) {
+	cl := &c.lines[len(c.lines)-1]
+	cl.metaLo = int32(len(c.meta))
+	for _, v := range l.Meta {
+		s := len(c.data)
+		c.data = append(c.data, v.Value...)
+		c.meta = append(c.meta, chunkMeta{field: v.Field, start: s, end: len(c.data)})
+	}
+	cl.metaHi = int32(len(c.meta))
 }
 
 // lineMeta returns the metadata of l, a line of c, in buf's backing array.
 func (c *chunk) lineMeta(l *chunkLine, buf []linemeta.Value) []linemeta.Value {
 	buf = buf[:0]
+	if l.metaHi == l.metaLo {
+		return buf
+	}
 	for _, m := range c.meta[l.metaLo:l.metaHi] {
 		buf = append(buf, linemeta.Value{Field: m.field, Value: c.data[m.start:m.end]})
 	}

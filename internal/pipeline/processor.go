@@ -67,7 +67,7 @@ func (p *Processor) ProcessMeta(line []byte, meta []linemeta.Value) Result {
 			}
 			continue
 		}
-		m.Meta = meta
+		m.SetMeta(meta)
 		res := Result{Rule: i, Match: m}
 		if r.Mapper == nil {
 			return res

@@ -36,7 +36,7 @@ func Fields(p *parsers.Parser, m *parsers.Match) []Field {
 }
 
 // fieldNames are the names of a rule's fields by number: its parser's,
-// then the values inputs know of lines (parsers.Match.Meta).
+// then the values inputs know of lines (parsers.Match.SetMeta).
 func fieldNames(p *parsers.Parser) []string {
 	return append(p.FieldNames(), parsers.MetaNames()...)
 }
