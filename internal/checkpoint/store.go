@@ -115,22 +115,32 @@ func (s *Store) Save(entries []Entry) (written bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("encode checkpoints: %w", err)
 	}
+	return s.writeIfChanged(fileName, "checkpoints", &s.last, key, func() ([]byte, error) {
+		return encodeFile(c, time.Now())
+	})
+}
+
+// writeIfChanged writes the file name in the state directory atomically
+// with what encode returns, unless key, the compact form of its content,
+// equals *last (what was last loaded or saved); it then records key in
+// *last. what names the content in errors. Save and SavePositions share it.
+func (s *Store) writeIfChanged(name, what string, last *[]byte, key []byte, encode func() ([]byte, error)) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.lock == nil {
-		return false, fmt.Errorf("save checkpoints in %s: store is closed", s.dir)
+		return false, fmt.Errorf("save %s in %s: store is closed", what, s.dir)
 	}
-	if s.last != nil && bytes.Equal(key, s.last) {
+	if *last != nil && bytes.Equal(key, *last) {
 		return false, nil
 	}
-	data, err := encodeFile(c, time.Now())
+	data, err := encode()
 	if err != nil {
-		return false, fmt.Errorf("encode checkpoints: %w", err)
+		return false, fmt.Errorf("encode %s: %w", what, err)
 	}
-	if err := writeAtomic(s.dir, fileName, data); err != nil {
-		return false, fmt.Errorf("save checkpoints: %w", err)
+	if err := writeAtomic(s.dir, name, data); err != nil {
+		return false, fmt.Errorf("save %s: %w", what, err)
 	}
-	s.last = key
+	*last = key
 	return true, nil
 }
 

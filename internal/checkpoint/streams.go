@@ -1,7 +1,6 @@
 package checkpoint
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,21 +88,7 @@ func (s *Store) SavePositions(pos map[string]string) (written bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("encode stream positions: %w", err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.lock == nil {
-		return false, fmt.Errorf("save stream positions in %s: store is closed", s.dir)
-	}
-	if s.lastStreams != nil && bytes.Equal(key, s.lastStreams) {
-		return false, nil
-	}
-	data, err := encodeJSON(streamsFormat{Version: formatVersion, Written: time.Now().UTC(), Positions: pos})
-	if err != nil {
-		return false, fmt.Errorf("encode stream positions: %w", err)
-	}
-	if err := writeAtomic(s.dir, streamsFileName, data); err != nil {
-		return false, fmt.Errorf("save stream positions: %w", err)
-	}
-	s.lastStreams = key
-	return true, nil
+	return s.writeIfChanged(streamsFileName, "stream positions", &s.lastStreams, key, func() ([]byte, error) {
+		return encodeJSON(streamsFormat{Version: formatVersion, Written: time.Now().UTC(), Positions: pos})
+	})
 }
