@@ -194,11 +194,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// abandoned keeps its file's checkpoint before it, to be read again.
 	d.acks.holdFailed()
 	close(work)
-	deadline := time.AfterFunc(d.Settings.ShutdownTimeout, stopWork)
-	defer deadline.Stop()
-	wg.Wait()
+	// One deadline for both steps: the workers finishing what was read,
+	// then the batcher flushing, so that a stop never takes longer than
+	// ShutdownTimeout (it took twice that with the collector down).
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.Settings.ShutdownTimeout)
 	defer cancel()
+	stopDeadline := context.AfterFunc(fctx, stopWork)
+	defer stopDeadline()
+	wg.Wait()
 	if err := batcher.Close(fctx); err != nil {
 		d.Log.Error("spans still in flight when the shutdown deadline passed: they are sent again after the restart", "err", err)
 	}
