@@ -65,23 +65,30 @@ func BenchmarkRead(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				n := 0
-				for {
-					_, err := f.Next()
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-					n++
-				}
-				f.Close()
-				if n != lines {
-					b.Fatalf("read %d lines, want %d", n, lines)
-				}
+				readAllLines(b, f, lines)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/lines, "ns/line")
 		})
+	}
+}
+
+// readAllLines reads f to its end, closes it, and fails b unless it held
+// want lines.
+func readAllLines(b *testing.B, f *File, want int) {
+	b.Helper()
+	n := 0
+	for {
+		_, err := f.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	f.Close()
+	if n != want {
+		b.Fatalf("read %d lines, want %d", n, want)
 	}
 }

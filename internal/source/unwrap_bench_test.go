@@ -2,7 +2,6 @@ package source
 
 import (
 	"bufio"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,21 +38,7 @@ func BenchmarkReadCRI(b *testing.B) {
 					b.Fatal(err)
 				}
 				f.SetFormat(tt.format)
-				n := 0
-				for {
-					_, err := f.Next()
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-					n++
-				}
-				f.Close()
-				if n != lines {
-					b.Fatalf("read %d lines, want %d", n, lines)
-				}
+				readAllLines(b, f, lines)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/lines, "ns/line")
 		})
