@@ -73,34 +73,14 @@ func (b *bench) criScenario() error {
 	}
 	fmt.Fprintf(b.out, "\ncri: `logspan backfill` with the shipped rules, the same %s lines plain and in a CRI log (--format cri, %.1f MiB), %d interleaved rounds (medians)\n",
 		thousands(int64(b.o.lines)), mib(size), b.o.otherRuns)
-	variants := []struct {
-		name  string
-		bytes int64
-		args  []string // flags after backfill's own, then the path
-	}{
-		{"plain file", b.bytes, []string{b.log}},
-		{"CRI log", size, []string{"--format", "cri", log}},
+	walls, err := b.interleave([]backfillVariant{
+		{name: "plain file", config: config, want: b.expected, bytes: b.bytes, args: []string{b.log}},
+		{name: "CRI log", config: config, want: b.expected, bytes: size, args: []string{"--format", "cri", log}},
+	})
+	if err != nil {
+		return err
 	}
-	walls := make([][]float64, len(variants))
-	cpus := make([][]float64, len(variants))
-	rsss := make([][]float64, len(variants))
-	for range b.o.otherRuns {
-		for i, v := range variants {
-			u, err := b.backfill(config, b.expected, v.args...)
-			if err != nil {
-				return err
-			}
-			walls[i] = append(walls[i], u.Wall.Seconds())
-			cpus[i] = append(cpus[i], u.CPU.Seconds())
-			rsss[i] = append(rsss[i], float64(u.PeakRSS))
-		}
-	}
-	b.header()
-	for i, v := range variants {
-		b.print(row{name: "logspan backfill, " + v.name, lines: int64(b.o.lines), bytes: v.bytes,
-			wall: secs(median(walls[i])), cpu: secs(median(cpus[i])), peakRSS: int64(median(rsss[i]))})
-	}
-	ratio := median(walls[1]) / median(walls[0])
+	ratio := walls[1] / walls[0]
 	b.verdict(fmt.Sprintf("CRI within 15%% of plain (wall time): %.2f×", ratio), ratio <= targetCRIRatio, false)
 	return nil
 }

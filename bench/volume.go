@@ -33,30 +33,13 @@ func (b *bench) volumeScenario() error {
 	}
 	fmt.Fprintf(b.out, "\nvolume: `logspan backfill` with the shipped rules, redaction and sampling, %s lines, %d interleaved rounds (medians)\n",
 		thousands(int64(b.o.lines)), b.o.otherRuns)
-	walls := make([][]float64, len(variants))
-	cpus := make([][]float64, len(variants))
-	rsss := make([][]float64, len(variants))
-	for range b.o.otherRuns {
-		for i := range variants {
-			// Sampling exports fewer spans: check against what logspan
-			// says it exported.
-			want := b.expected
-			if i == 2 {
-				want = -1
-			}
-			u, err := b.backfill(configs[i], want, b.log)
-			if err != nil {
-				return err
-			}
-			walls[i] = append(walls[i], u.Wall.Seconds())
-			cpus[i] = append(cpus[i], u.CPU.Seconds())
-			rsss[i] = append(rsss[i], float64(u.PeakRSS))
-		}
-	}
-	b.header()
+	runs := make([]backfillVariant, len(variants))
 	for i, v := range variants {
-		b.print(row{name: "logspan backfill, " + v.name, lines: int64(b.o.lines), bytes: b.bytes,
-			wall: secs(median(walls[i])), cpu: secs(median(cpus[i])), peakRSS: int64(median(rsss[i]))})
+		runs[i] = backfillVariant{name: v.name, config: configs[i], want: b.expected, bytes: b.bytes, args: []string{b.log}}
 	}
-	return nil
+	// Sampling exports fewer spans: check against what logspan says it
+	// exported.
+	runs[2].want = -1
+	_, err = b.interleave(runs)
+	return err
 }
