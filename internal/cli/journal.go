@@ -9,8 +9,7 @@ import (
 )
 
 // journalStreams returns a stream for each journal input of inputs, with
-// the input's rules. The rules of a journal input are those of the start:
-// a reload changes the rules of files only.
+// the input's rules (a reload replaces them: reloadStreams).
 func journalStreams(inputs []config.Input, log *slog.Logger) []pipeline.StreamInput {
 	var out []pipeline.StreamInput
 	for _, in := range inputs {
@@ -18,7 +17,7 @@ func journalStreams(inputs []config.Input, log *slog.Logger) []pipeline.StreamIn
 			continue
 		}
 		out = append(out, pipeline.StreamInput{
-			Name:   in.Journal.String(),
+			Name:   journalName(in.Journal),
 			Stream: journal.New(in.Journal.Options, "", log),
 			Rules:  in.Rules,
 		})

@@ -157,7 +157,7 @@ func runDaemon(ctx context.Context, env *Env, log *slog.Logger, f runFlags, path
 	stopWatchdog := n.watchdog()
 	defer stopWatchdog()
 
-	go reloadLoop(ctx, env, log, n, d, exp, cfg, f, paths)
+	go reloadLoop(ctx, env, log, n, d, exp, cfg, inputs, f, paths)
 
 	runErr := d.Run(stopping(ctx, n))
 	if runErr != nil {
@@ -234,8 +234,9 @@ func daemonExport(ecfg emit.Config, s config.Daemon, env *Env) emit.Config {
 // reloadLoop re-reads the rules on every reload request (SIGHUP). Invalid
 // rules are logged with their positions and the running rules stay. The
 // exporter's TLS certificate files are re-read too, whatever the rules
-// say: rotated certificates need no restart.
-func reloadLoop(ctx context.Context, env *Env, log *slog.Logger, n *notifier, d *pipeline.Daemon, certs certReloader, cfg *config.Config, f runFlags, paths []string) {
+// say: rotated certificates need no restart. started are the inputs the
+// daemon was started with: its journal and syslog streams.
+func reloadLoop(ctx context.Context, env *Env, log *slog.Logger, n *notifier, d *pipeline.Daemon, certs certReloader, cfg *config.Config, started []config.Input, f runFlags, paths []string) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -269,6 +270,9 @@ func reloadLoop(ctx context.Context, env *Env, log *slog.Logger, n *notifier, d 
 			log.Warn("exporter: and daemon: settings take effect only at restart; the new rules and inputs are in use")
 		}
 		if err := d.Reload(ctx, fileInputs(inputs)); err != nil {
+			return
+		}
+		if err := reloadStreams(ctx, d, log, started, inputs); err != nil {
 			return
 		}
 		d.Stats.Reloads.Add(1)

@@ -32,7 +32,7 @@ func appendSyslog(streams []pipeline.StreamInput, inputs []config.Input, log *sl
 				return streams, err
 			}
 			opened = append(opened, s)
-			streams = append(streams, pipeline.StreamInput{Name: "syslog " + a.URL, Stream: s, Rules: in.Rules})
+			streams = append(streams, pipeline.StreamInput{Name: syslogName(a), Stream: s, Rules: in.Rules})
 		}
 	}
 	return streams, nil

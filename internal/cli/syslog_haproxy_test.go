@@ -441,7 +441,9 @@ func intAttr(s otlptest.Span, name string) int64 {
 	return -1
 }
 
-// scrape returns the text of /metrics at addr.
+// scrape returns logspan's own lines of /metrics at addr (the syslog
+// receiver's, and the lines' and spans' counts that say where a message
+// went).
 func scrape(t *testing.T, addr string) string {
 	t.Helper()
 	resp, err := http.Get("http://" + addr + "/metrics")
@@ -452,7 +454,7 @@ func scrape(t *testing.T, addr string) string {
 	var b strings.Builder
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "logspan_syslog_") {
+		if strings.HasPrefix(sc.Text(), "logspan_") {
 			b.WriteString(sc.Text() + "\n")
 		}
 	}

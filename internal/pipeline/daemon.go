@@ -30,8 +30,8 @@ type Daemon struct {
 	// Inputs are the files to follow and their rules.
 	Inputs []config.Input
 	// Streams are the inputs that are not files (the journal, syslog),
-	// each read on a goroutine of its own (see Stream). Reload does not
-	// change them.
+	// each read on a goroutine of its own (see Stream). They are the same
+	// for the whole run: ReloadStream replaces a stream's rules only.
 	Streams []StreamInput
 	Sender  emit.Sender
 	// Export holds the batching settings.
@@ -64,7 +64,10 @@ type Daemon struct {
 	tailer  *source.Tailer
 	acks    *acks
 	sets    atomic.Pointer[[]*ruleSet]
-	core    *core[*ticket]
+	// streamSets are the streams' rules by StreamInput.Name, made before
+	// started is closed and never added to after.
+	streamSets map[string]*atomic.Pointer[ruleSet]
+	core       *core[*ticket]
 	// positions are the streams' positions saved by the last run.
 	positions map[string]string
 	origins   origins // used by the reading goroutine
@@ -131,6 +134,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.acks = newAcks(known)
 	d.loadPositions()
 	d.setInputs(d.Inputs)
+	d.setStreams()
 	d.tailer = source.NewTailer(source.TailerConfig{
 		Inputs: sourceInputs(d.Inputs), Known: ks, LastRun: lastRun,
 		MaxLine: d.MaxLine, MaxOpen: d.Settings.MaxOpenFiles, RotateWait: d.Settings.RotateWait,

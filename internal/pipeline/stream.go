@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/source"
@@ -33,10 +34,41 @@ type Stream interface {
 // StreamInput is a stream and the rules its lines go through.
 type StreamInput struct {
 	// Name names the stream in messages (and is the File of its lines
-	// when the stream gives none), e.g. "journal haproxy.service".
+	// when the stream gives none), e.g. "journal haproxy.service"; unique
+	// among the daemon's streams, as ReloadStream finds a stream by it.
 	Name   string
 	Stream Stream
 	Rules  []*config.Rule
+}
+
+// setStreams gives every stream its starting rules.
+func (d *Daemon) setStreams() {
+	d.streamSets = make(map[string]*atomic.Pointer[ruleSet], len(d.Streams))
+	for _, s := range d.Streams {
+		p := &atomic.Pointer[ruleSet]{}
+		p.Store(&ruleSet{rules: s.Rules, matched: d.Stats.counters(s.Rules)})
+		d.streamSets[s.Name] = p
+	}
+}
+
+// ReloadStream replaces the rules of the stream whose StreamInput.Name is
+// name: the lines it delivers from then on go through them, while lines
+// already read finish with the rules they were read under. Its position
+// and its reading are untouched. False when the daemon runs no stream of
+// that name (streams are opened at startup, so a new one needs a
+// restart). It waits until Run has started, or ctx ends.
+func (d *Daemon) ReloadStream(ctx context.Context, name string, rules []*config.Rule) (bool, error) {
+	select {
+	case <-d.Started():
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	p := d.streamSets[name]
+	if p == nil {
+		return false, nil
+	}
+	p.Store(&ruleSet{rules: rules, matched: d.Stats.counters(rules)})
+	return true, nil
 }
 
 // runStreams starts a reading goroutine per stream; wait returns once all
@@ -45,7 +77,7 @@ func (d *Daemon) runStreams(ctx context.Context, work chan<- *chunk) (wait func(
 	var wg sync.WaitGroup
 	for _, s := range d.Streams {
 		q := d.acks.stream(s.Stream.Key(), d.positions[s.Stream.Key()])
-		set := &ruleSet{rules: s.Rules, matched: d.Stats.counters(s.Rules)}
+		set := d.streamSets[s.Name]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -57,7 +89,7 @@ func (d *Daemon) runStreams(ctx context.Context, work chan<- *chunk) (wait func(
 
 // readStream runs one stream, turning what it delivers into chunks with
 // tickets on the stream's queue.
-func (d *Daemon) readStream(ctx context.Context, s StreamInput, set *ruleSet, q *ackQueue, work chan<- *chunk) {
+func (d *Daemon) readStream(ctx context.Context, s StreamInput, set *atomic.Pointer[ruleSet], q *ackQueue, work chan<- *chunk) {
 	var cur *chunk
 	send := func() error {
 		c := cur
@@ -85,7 +117,7 @@ func (d *Daemon) readStream(ctx context.Context, s StreamInput, set *ruleSet, q 
 				}
 			}
 			if cur == nil {
-				cur = newChunk(set, nil, 0)
+				cur = newChunk(set.Load(), nil, 0)
 			}
 			d.core.read(&l, false)
 			cur.add(&l, false)

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/logspan/logspan/internal/config"
 	"github.com/logspan/logspan/internal/source"
 	"github.com/logspan/logspan/internal/source/linemeta"
 )
@@ -148,5 +150,69 @@ func TestStreamResumesAfterItsAcknowledgedPosition(t *testing.T) {
 	s.mu.Unlock()
 	if len(froms) != 2 || froms[0] != "" || froms[1] != "p10" {
 		t.Errorf("runs started at %q, want the start, then after p10", froms)
+	}
+}
+
+// TestReloadStreamRulesTakeTheNextLines: after ReloadStream, the lines a
+// stream delivers go through the new rules, without a restart of the
+// stream and with its position kept; a name the daemon runs no stream
+// under is refused.
+func TestReloadStreamRulesTakeTheNextLines(t *testing.T) {
+	h := newHarness(t)
+	s := &memStream{key: "journal:app.service", more: make(chan struct{})}
+	const name = "journal app.service"
+	h.mutate = func(d *Daemon) {
+		d.Streams = []StreamInput{{Name: name, Stream: s, Rules: d.Inputs[0].Rules}}
+	}
+	write := func(n int) []string {
+		var out []string
+		for i := 0; i < n; i++ {
+			l := h.line()
+			h.record(l)
+			out = append(out, l)
+		}
+		s.add(out...)
+		return out
+	}
+	before := write(3)
+	h.start()
+	h.waitAll()
+
+	renamed := strings.Replace(fmt.Sprintf(daemonRules, h.glob), "span_name: 'req {id}'", "span_name: 'renamed {id}'", 1)
+	cfg, err := config.Parse("rules.yaml", []byte(renamed), config.Options{Local: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if ok, err := h.d.ReloadStream(ctx, name, cfg.Inputs[0].Rules); !ok || err != nil {
+		t.Fatalf("ReloadStream(%q) = %v, %v; want true", name, ok, err)
+	}
+	if ok, err := h.d.ReloadStream(ctx, "journal other.service", cfg.Inputs[0].Rules); ok || err != nil {
+		t.Errorf("ReloadStream of a stream not run = %v, %v; want false", ok, err)
+	}
+	after := write(3)
+	s.more <- struct{}{}
+	h.expectExactlyOnce()
+
+	names := map[string]string{}
+	for _, sp := range h.recv.Spans() {
+		names[sp.SpanID] = sp.Name
+	}
+	for i, l := range append(before, after...) {
+		want := "req "
+		if i >= len(before) {
+			want = "renamed "
+		}
+		want += strings.TrimPrefix(strings.Fields(l)[1], "id=")
+		if got := names[idOf(l)]; got != want {
+			t.Errorf("line %q: span %q, want %q", l, got, want)
+		}
+	}
+	s.mu.Lock()
+	froms := s.froms
+	s.mu.Unlock()
+	if len(froms) != 1 {
+		t.Errorf("the stream was started %d times (%q), want once: a reload must not restart it", len(froms), froms)
 	}
 }
