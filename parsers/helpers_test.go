@@ -43,7 +43,7 @@ var mixedRules = map[string][]string{
 	"haproxy26-cut-rfc5424.log": {"", "", "", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "", "HTTP", ""},
 	// Crafted from HAProxy's documentation for issue #14: its own messages,
 	// TLS fields, client aborts, cut lines, structured data, redispatch.
-	"issue14.log": {"", "", "", "", "", "", "", "", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "TCP"},
+	"issue14.log": {"", "", "", "", "", "", "", "", "", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "HTTP", "TCP"},
 }
 
 // intendedRule returns the rule meant to match line n (0-based) of file.

@@ -178,7 +178,7 @@ func TestShippedRulesCompile(t *testing.T) {
 	}
 	// HAProxy's rules come first (tried first, kept fast), then Caddy's,
 	// nginx's and PostgreSQL's; rules for other programs may follow.
-	want := "haproxy_http,haproxy_tcp,haproxy_ssl_error,haproxy_server_down,haproxy_server_up,haproxy_backend_down,haproxy_health_check,haproxy_proxy_state,haproxy_connect,haproxy_ocsp_update," +
+	want := "haproxy_http,haproxy_tcp,haproxy_ssl_error,haproxy_server_down,haproxy_server_up,haproxy_backend_down,haproxy_health_check,haproxy_proxy_state,haproxy_connect,haproxy_ocsp_update,haproxy_log_dropped," +
 		"caddy,nginx_json,nginx_text," +
 		"postgresql_jsonlog,postgresql_jsonlog_error,postgresql_jsonlog_other," +
 		"postgresql_stderr,postgresql_stderr_error,postgresql_stderr_other"
