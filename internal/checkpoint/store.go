@@ -70,20 +70,9 @@ func operatorError(dir string, err error) error {
 
 // load reads and validates the checkpoint file, moving an invalid one aside.
 func (s *Store) load() ([]Entry, error) {
-	data, err := os.ReadFile(s.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, operatorError(s.dir, err)
-	}
-	entries, reason := decodeFile(data)
-	if reason != nil {
-		to, err := moveAside(s.dir, s.path, time.Now())
-		if err != nil {
-			return nil, operatorError(s.dir, fmt.Errorf("%s is not valid (%v) and cannot be moved aside: %w", s.path, reason, err))
-		}
-		return nil, &CorruptError{Path: s.path, Reason: reason.Error(), MovedTo: to}
+	entries, found, err := readState(s.dir, s.path, decodeFile)
+	if !found || err != nil {
+		return nil, err
 	}
 	key, err := json.Marshal(canonical(entries))
 	if err != nil {
@@ -91,6 +80,30 @@ func (s *Store) load() ([]Entry, error) {
 	}
 	s.last = key
 	return entries, nil
+}
+
+// readState reads the state file at path in dir through decode, the one
+// way both state files are loaded; found says the file was there and
+// valid. A missing file is not found, with no error; one decode refuses is
+// moved aside and reported as a *CorruptError; a file that cannot be read
+// stops the daemon with an error saying how to fix the directory.
+func readState[T any](dir, path string, decode func([]byte) (T, error)) (v T, found bool, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return v, false, nil
+	}
+	if err != nil {
+		return v, false, operatorError(dir, err)
+	}
+	v, reason := decode(data)
+	if reason != nil {
+		to, err := moveAside(dir, path, time.Now())
+		if err != nil {
+			return v, false, operatorError(dir, fmt.Errorf("%s is not valid (%v) and cannot be moved aside: %w", path, reason, err))
+		}
+		return v, false, &CorruptError{Path: path, Reason: reason.Error(), MovedTo: to}
+	}
+	return v, true, nil
 }
 
 // Save writes entries to the checkpoint file atomically: a temp file

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 )
@@ -27,21 +26,9 @@ type streamsFormat struct {
 // then moved aside, as Open does for checkpoints.json. A missing file gives
 // none: no stream has been read yet.
 func (s *Store) Positions() (map[string]string, error) {
-	path := filepath.Join(s.dir, streamsFileName)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return map[string]string{}, nil
-	}
-	if err != nil {
-		return nil, operatorError(s.dir, err)
-	}
-	pos, reason := decodeStreams(data)
-	if reason != nil {
-		to, err := moveAside(s.dir, path, time.Now())
-		if err != nil {
-			return nil, operatorError(s.dir, fmt.Errorf("%s is not valid (%v) and cannot be moved aside: %w", path, reason, err))
-		}
-		return map[string]string{}, &CorruptError{Path: path, Reason: reason.Error(), MovedTo: to}
+	pos, found, err := readState(s.dir, filepath.Join(s.dir, streamsFileName), decodeStreams)
+	if !found || err != nil {
+		return map[string]string{}, err
 	}
 	s.mu.Lock()
 	s.lastStreams, _ = json.Marshal(pos)
