@@ -113,21 +113,8 @@ func TestRunReloadAndNotify(t *testing.T) {
 		n++
 		fmt.Fprintf(logf, "at=%d id=%d took=5ms\n", 1763719200000+int64(n), n)
 	}
-	sock := listenNotify(t)
-	reload := make(chan struct{})
-	stderr := &lockedBuffer{}
-	env := map[string]string{"NOTIFY_SOCKET": sock.path}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	code := make(chan int, 1)
-	go func() {
-		code <- Main(ctx, []string{"run", "--config", rulesPath, "--state-dir", filepath.Join(dir, "state"),
-			"--listen", "off", "--poll-interval", "10ms"}, &Env{
-			Stdout: &lockedBuffer{}, Stderr: stderr, Reload: reload,
-			Getenv: func(k string) string { return env[k] },
-		})
-	}()
-
+	run := startSystemdRun(t, "--config", rulesPath, "--state-dir", filepath.Join(dir, "state"), "--listen", "off", "--poll-interval", "10ms")
+	sock, reload, stderr := run.sock, run.reload, run.stderr
 	sock.expect("READY=1")
 	writeLine()
 	services := func(want int) map[string]int {
@@ -169,12 +156,46 @@ func TestRunReloadAndNotify(t *testing.T) {
 		t.Fatalf("after a broken reload: services %v, want the previous rules still running", got)
 	}
 
-	cancel()
+	run.cancel()
 	sock.expect("STOPPING=1")
+	run.exitsOK(t)
+}
+
+// systemdRun is logspan run as systemd starts it: a real NOTIFY_SOCKET, a
+// reload request channel (SIGHUP) and its standard error kept.
+type systemdRun struct {
+	sock   *notifySocket
+	reload chan struct{}
+	stderr *lockedBuffer
+	cancel context.CancelFunc // SIGTERM
+	code   chan int
+}
+
+// startSystemdRun starts logspan run with args (after "run") until the
+// test ends or cancel is called.
+func startSystemdRun(t *testing.T, args ...string) *systemdRun {
+	t.Helper()
+	r := &systemdRun{sock: listenNotify(t), reload: make(chan struct{}), stderr: &lockedBuffer{}, code: make(chan int, 1)}
+	env := map[string]string{"NOTIFY_SOCKET": r.sock.path}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	t.Cleanup(cancel)
+	go func() {
+		r.code <- Main(ctx, append([]string{"run"}, args...), &Env{
+			Stdout: &lockedBuffer{}, Stderr: r.stderr, Reload: r.reload,
+			Getenv: func(k string) string { return env[k] },
+		})
+	}()
+	return r
+}
+
+// exitsOK waits for logspan to exit after cancel, and wants exit code 0.
+func (r *systemdRun) exitsOK(t *testing.T) {
+	t.Helper()
 	select {
-	case c := <-code:
+	case c := <-r.code:
 		if c != 0 {
-			t.Fatalf("exit %d after SIGTERM, want 0; stderr:\n%s", c, stderr)
+			t.Fatalf("exit %d after SIGTERM, want 0; stderr:\n%s", c, r.stderr)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("logspan did not stop")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -48,19 +47,8 @@ func TestReloadGivesSyslogInputsTheirNewRules(t *testing.T) {
 	}
 	writeRules("before", "listen: '"+listen+"'")
 
-	sock := listenNotify(t)
-	reload := make(chan struct{})
-	stderr := &lockedBuffer{}
-	env := map[string]string{"NOTIFY_SOCKET": sock.path}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	code := make(chan int, 1)
-	go func() {
-		code <- Main(ctx, []string{"run", "--config", rulesPath, "--state-dir", filepath.Join(dir, "state"), "--listen", "off"}, &Env{
-			Stdout: &lockedBuffer{}, Stderr: stderr, Reload: reload,
-			Getenv: func(k string) string { return env[k] },
-		})
-	}()
+	run := startSystemdRun(t, "--config", rulesPath, "--state-dir", filepath.Join(dir, "state"), "--listen", "off")
+	sock, reload, stderr := run.sock, run.reload, run.stderr
 	sock.expect("READY=1")
 
 	conn, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
@@ -120,13 +108,6 @@ func TestReloadGivesSyslogInputsTheirNewRules(t *testing.T) {
 		t.Errorf("services %v, want the removed input's third span still of service after", got)
 	}
 
-	cancel()
-	select {
-	case c := <-code:
-		if c != 0 {
-			t.Fatalf("exit %d, want 0; stderr:\n%s", c, stderr)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("logspan did not stop")
-	}
+	run.cancel()
+	run.exitsOK(t)
 }

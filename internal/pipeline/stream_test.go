@@ -63,6 +63,19 @@ func (m *memStream) Run(ctx context.Context, from string, deliver func([]source.
 	}
 }
 
+// addLines makes n unique lines of the harness's rule, records them as
+// lines whose spans must arrive, adds them to m, and returns them.
+func (m *memStream) addLines(h *harness, n int) []string {
+	var out []string
+	for i := 0; i < n; i++ {
+		l := h.line()
+		h.record(l)
+		out = append(out, l)
+	}
+	m.add(out...)
+	return out
+}
+
 func (m *memStream) add(lines ...string) {
 	m.mu.Lock()
 	m.lines = append(m.lines, lines...)
@@ -113,23 +126,14 @@ func TestStreamResumesAfterItsAcknowledgedPosition(t *testing.T) {
 		cfg := d.Inputs[0].Rules
 		d.Streams = []StreamInput{{Name: "journal app.service", Stream: s, Rules: cfg}}
 	}
-	lines := func(n int) []string {
-		var out []string
-		for i := 0; i < n; i++ {
-			l := h.line()
-			h.record(l)
-			out = append(out, l)
-		}
-		return out
-	}
-	s.add(lines(10)...)
+	s.addLines(h, 10)
 	h.start()
 	h.waitAll()
 	h.waitPosition(s.key, "p10")
 
 	// The collector goes away: new lines are read but not acknowledged.
 	h.recv.Stop()
-	s.add(lines(4)...)
+	s.addLines(h, 4)
 	s.more <- struct{}{}
 	h.tick(h.save)
 	if got := h.streamPositions()[s.key]; got != "p10" {
@@ -141,7 +145,7 @@ func TestStreamResumesAfterItsAcknowledgedPosition(t *testing.T) {
 	}
 
 	h.recv.Restart(t)
-	s.add(lines(2)...)
+	s.addLines(h, 2)
 	h.start()
 	h.expectExactlyOnce()
 	h.waitPosition(s.key, "p16")
@@ -164,17 +168,7 @@ func TestReloadStreamRulesTakeTheNextLines(t *testing.T) {
 	h.mutate = func(d *Daemon) {
 		d.Streams = []StreamInput{{Name: name, Stream: s, Rules: d.Inputs[0].Rules}}
 	}
-	write := func(n int) []string {
-		var out []string
-		for i := 0; i < n; i++ {
-			l := h.line()
-			h.record(l)
-			out = append(out, l)
-		}
-		s.add(out...)
-		return out
-	}
-	before := write(3)
+	before := s.addLines(h, 3)
 	h.start()
 	h.waitAll()
 
@@ -191,7 +185,7 @@ func TestReloadStreamRulesTakeTheNextLines(t *testing.T) {
 	if ok, err := h.d.ReloadStream(ctx, "journal other.service", cfg.Inputs[0].Rules); ok || err != nil {
 		t.Errorf("ReloadStream of a stream not run = %v, %v; want false", ok, err)
 	}
-	after := write(3)
+	after := s.addLines(h, 3)
 	s.more <- struct{}{}
 	h.expectExactlyOnce()
 
