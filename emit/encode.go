@@ -213,7 +213,8 @@ func (e *Encoder) appendSpan(buf []byte, s *mapping.Span) ([]byte, error) {
 		var m int
 		b, m = pbBegin(b, fSpanEvents)
 		b = pbFixed64(b, fEventTime, unixNano(events[i].Time))
-		b = pbString(b, fEventName, validUTF8(events[i].Name))
+		// A rule's constant, checked when the rule compiled (mapping.Event).
+		b = pbString(b, fEventName, events[i].Name)
 		b = pbEnd(b, m)
 	}
 	if droppedEvents > 0 {

@@ -255,6 +255,10 @@ func compileIndex(spec Spec, fi fieldIndex) (*Mapper, SpecErrors) {
 			fail(specErr(path+".name", "an event needs a name (e.g. %q)", "haproxy.queued"))
 			continue
 		}
+		if !utf8.ValidString(e.Name) {
+			fail(specErr(path+".name", "%q is not valid UTF-8", e.Name))
+			continue
+		}
 		f, serr := fi.lookup(path+".duration", e.Duration)
 		if serr != nil {
 			fail(serr)

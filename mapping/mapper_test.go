@@ -733,6 +733,7 @@ func TestSpecErrors(t *testing.T) {
 		{"attributes[2].field", func(s *Spec) { s.Attributes[2] = AttributeSpec{Name: "x"} }, "needs a field, a value"},
 		{"events[0].duration", func(s *Spec) { s.Events[0].Duration = "Tr" }, `unknown field "Tr"`},
 		{"events[1].name", func(s *Spec) { s.Events[1].Name = "" }, "needs a name"},
+		{"events[1].name", func(s *Spec) { s.Events[1].Name = "queued\xff" }, "not valid UTF-8"},
 		{"event_unit", func(s *Spec) { s.EventUnit = -1 }, "positive"},
 		{"event_unit", func(s *Spec) { s.EventUnit = time.Minute }, "power of ten"},
 		{"status[1].field", func(s *Spec) { s.Status[1].Field = "termination" }, `unknown field "termination"`},

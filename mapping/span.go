@@ -53,6 +53,8 @@ type Span struct {
 
 // Event is a point in the span's life, such as the end of a proxy phase.
 type Event struct {
+	// Name is the rule's name for the event: valid UTF-8, checked when
+	// the rule compiles, so the encoder writes it as it is.
 	Name string
 	Time time.Time
 }
