@@ -89,7 +89,7 @@ func (b *Backfill) Run(ctx context.Context, paths []string) error {
 	b.bytesTotal.Store(total)
 
 	batcher := emit.NewBatcher(b.Sender, b.Export, func(_ []struct{}, r emit.Result) { b.core.reported(r) })
-	rules := &ruleSet{rules: b.Rules, matched: b.Stats.counters(b.Rules)}
+	rules := newRuleSet(b.Rules, b.Stats)
 	h := hooks[struct{}]{keep: b.inRange}
 
 	work := make(chan *chunk, 2*b.Workers)

@@ -138,3 +138,9 @@ type ruleSet struct {
 	rules   []*config.Rule
 	matched []*ruleCount
 }
+
+// newRuleSet pairs rules with their counters in stats, which carry on
+// across reloads by rule name.
+func newRuleSet(rules []*config.Rule, stats *Stats) *ruleSet {
+	return &ruleSet{rules: rules, matched: stats.counters(rules)}
+}

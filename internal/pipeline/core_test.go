@@ -58,7 +58,7 @@ func TestCoreWork(t *testing.T) {
 				notAdded:  record("not added"),
 				processed: record("processed"),
 			}
-			ch := newChunk(&ruleSet{rules: cfg.Rules, matched: stats.counters(cfg.Rules)}, nil, 0)
+			ch := newChunk(newRuleSet(cfg.Rules, stats), nil, 0)
 			for i, text := range []string{
 				"at=1700000000000 id=1 took=5ms", // before `early`: out of range
 				"garbage",

@@ -248,7 +248,7 @@ func sourceInputs(inputs []config.Input) []source.Input {
 func (d *Daemon) setInputs(inputs []config.Input) {
 	sets := make([]*ruleSet, len(inputs))
 	for i, in := range inputs {
-		sets[i] = &ruleSet{rules: in.Rules, matched: d.Stats.counters(in.Rules)}
+		sets[i] = newRuleSet(in.Rules, d.Stats)
 	}
 	d.sets.Store(&sets)
 }

@@ -46,7 +46,7 @@ func (d *Daemon) setStreams() {
 	d.streamSets = make(map[string]*atomic.Pointer[ruleSet], len(d.Streams))
 	for _, s := range d.Streams {
 		p := &atomic.Pointer[ruleSet]{}
-		p.Store(&ruleSet{rules: s.Rules, matched: d.Stats.counters(s.Rules)})
+		p.Store(newRuleSet(s.Rules, d.Stats))
 		d.streamSets[s.Name] = p
 	}
 }
@@ -67,7 +67,7 @@ func (d *Daemon) ReloadStream(ctx context.Context, name string, rules []*config.
 	if p == nil {
 		return false, nil
 	}
-	p.Store(&ruleSet{rules: rules, matched: d.Stats.counters(rules)})
+	p.Store(newRuleSet(rules, d.Stats))
 	return true, nil
 }
 
