@@ -85,6 +85,20 @@ func (p *problems) str(n *yaml.Node, what string) string {
 	return n.Value
 }
 
+// startAtBeginning reads a start: value, end or beginning, of a file input
+// or a journal input; end and beginning say, in the message for any other
+// value, what each means there ("" says nothing).
+func (p *problems) startAtBeginning(n *yaml.Node, what, end, beginning string) bool {
+	switch s := p.str(n, what); s {
+	case "end":
+	case "beginning":
+		return true
+	default:
+		p.at(n, "%s: expected end%s or beginning%s, got %q", what, end, beginning, s)
+	}
+	return false
+}
+
 func (p *problems) boolean(n *yaml.Node, what string) bool {
 	if n == nil || !p.scalar(n, what, "true or false") {
 		return false

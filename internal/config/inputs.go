@@ -68,13 +68,7 @@ func decodeInputs(p *problems, n *yaml.Node, ruleNames map[string]bool, opts Opt
 			d.loc = loadZone(p, v, what+".timezone", opts.Local)
 		}
 		if v := k["start"]; v != nil {
-			switch s := p.str(v, what+".start"); s {
-			case "end":
-			case "beginning":
-				d.StartAtBeginning = true
-			default:
-				p.at(v, "%s.start: expected end or beginning, got %q", what, s)
-			}
+			d.StartAtBeginning = p.startAtBeginning(v, what+".start", "", "")
 		}
 		if v := k["format"]; v != nil && p.scalar(v, what+".format", "text") {
 			f, err := container.ParseFormat(v.Value)

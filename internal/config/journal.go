@@ -79,13 +79,7 @@ func decodeJournalInput(p *problems, k map[string]*yaml.Node, what string) *Jour
 		p.at(f["files"], "%s: give directory: or files:, not both (journalctl reads one or the other)", what)
 	}
 	if v := f["start"]; v != nil {
-		switch s := p.str(v, what+".start"); s {
-		case "end":
-		case "beginning":
-			j.StartAtBeginning = true
-		default:
-			p.at(v, "%s.start: expected end (entries added from now on, the default) or beginning (every entry the journal holds), got %q", what, s)
-		}
+		j.StartAtBeginning = p.startAtBeginning(v, what+".start", " (entries added from now on, the default)", " (every entry the journal holds)")
 	}
 	j.Key = journal.New(j.Options, "", nil).Key()
 	return j
