@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -521,6 +522,7 @@ type relay struct {
 	port int
 	mu   sync.Mutex
 	seen []byte
+	more chan struct{} // closed when seen grows, then replaced
 }
 
 // startRelay listens on a free loopback port and relays every connection
@@ -531,7 +533,7 @@ func startRelay(t *testing.T, to int) *relay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &relay{port: ln.Addr().(*net.TCPAddr).Port}
+	r := &relay{port: ln.Addr().(*net.TCPAddr).Port, more: make(chan struct{})}
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
 		ln.Close()
@@ -556,6 +558,8 @@ func startRelay(t *testing.T, to int) *relay {
 					n, err := in.Read(buf)
 					r.mu.Lock()
 					r.seen = append(r.seen, buf[:n]...)
+					close(r.more)
+					r.more = make(chan struct{})
 					r.mu.Unlock()
 					if _, werr := out.Write(buf[:n]); werr != nil || err != nil {
 						return
@@ -571,18 +575,19 @@ func startRelay(t *testing.T, to int) *relay {
 // waitFor waits until the relay has passed on a message holding s.
 func (r *relay) waitFor(t *testing.T, s string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.After(30 * time.Second)
 	for {
 		r.mu.Lock()
-		ok := strings.Contains(string(r.seen), s)
+		ok, more := bytes.Contains(r.seen, []byte(s)), r.more
 		r.mu.Unlock()
 		if ok {
 			return
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-more:
+		case <-deadline:
 			t.Fatalf("HAProxy sent no log message holding %s in 30 s", s)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
